@@ -1,0 +1,76 @@
+"""Start the local stand-ins of the real services and describe them with the
+same environment variables a user sets for the real ones."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from extract import settings
+from sandbox.bizstim.server import BizstimSandbox
+
+
+@dataclass
+class RunningSandboxes:
+    bizstim: BizstimSandbox
+    time_scale: float
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        self.bizstim.stop()
+
+
+def start_sandboxes(tenant: str = "small", seed: int = 42, time_scale: float = 3600.0,
+                    rate_limit_per_hour: int = 1000) -> RunningSandboxes:
+    bizstim = BizstimSandbox(
+        tenant=tenant, seed=seed, time_scale=time_scale, rate_limit_per_hour=rate_limit_per_hour
+    ).start()
+    env = {
+        "SOURCES__BIZSTIM__BASE_URL": bizstim.url,
+        "SOURCES__BIZSTIM__API_KEY": json.dumps(list(bizstim.api_keys)),
+        # the sandbox's hour lasts 3600 / time_scale real seconds; a real
+        # account leaves this unset (settings: 3600 s)
+        "SOURCES__BIZSTIM__RATE_LIMIT_WINDOW_SECONDS": repr(3600.0 / time_scale),
+        "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": str(rate_limit_per_hour),
+    }
+    return RunningSandboxes(bizstim=bizstim, time_scale=time_scale, env=env)
+
+
+def write_env_file(path: Path, env: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# Written by `bizstim-migrate sandbox up`: throwaway sandbox credentials.",
+             "# Load with: set -a; . ./" + path.name + "; set +a"]
+    lines += [f"{name}={shlex.quote(value)}" for name, value in env.items()]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    env = {}
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, value = line.partition("=")
+        parsed = shlex.split(value)
+        env[name.strip()] = parsed[0] if parsed else ""
+    return env
+
+
+def sandbox_records(base_url: str, obj: str) -> list[dict]:
+    """Every record the Bizstim sandbox holds for an object (control surface)."""
+    response = requests.get(f"{base_url}/__sandbox__/records/{obj}", timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def expected_counts(base_url: str) -> dict[str, int]:
+    """Records per raw table that a complete extraction of the sandbox holds."""
+    counts = {e.table: len(sandbox_records(base_url, e.method)) for e in settings.LIST_ENDPOINTS}
+    for single in ("client_settings", "availability", "client_files"):
+        counts[single] = len(sandbox_records(base_url, single))
+    counts["file_contents"] = counts["client_files"]
+    return counts

@@ -1,0 +1,274 @@
+"""The HTTP client for Bizstim: one keep-alive session per key and thread,
+pacing through the key pool, retries with backoff in one place.
+
+Nothing here ever formats a key into a message: keys are named by their
+position (key1, key2, …) in logs, errors and statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import requests
+
+from extract import settings
+from extract.errors import BizstimAuthError, BizstimPlanError, PageFetchError
+from extract.pacing import KeyPool
+
+log = logging.getLogger("bizstim_migrate.extract")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    base_url: str
+    api_keys: tuple[str, ...]
+    rate_limit_per_window: int = settings.RATE_LIMIT_PER_WINDOW
+    rate_limit_window_seconds: float = settings.RATE_LIMIT_WINDOW_SECONDS
+    max_attempts: int = settings.MAX_ATTEMPTS
+    max_rate_limited_retries: int = settings.MAX_RATE_LIMITED_RETRIES
+    backoff_base_seconds: float = settings.BACKOFF_BASE_SECONDS
+    requests_in_flight_per_key: int = settings.REQUESTS_IN_FLIGHT_PER_KEY
+
+    def __repr__(self) -> str:  # keys stay out of any repr that reaches a log
+        return (
+            f"ClientConfig(base_url={self.base_url!r}, keys={len(self.api_keys)}, "
+            f"rate_limit={self.rate_limit_per_window}/{self.rate_limit_window_seconds}s)"
+        )
+
+
+@dataclass
+class Fetched:
+    """One successful response."""
+
+    status: int
+    body: Any  # parsed JSON envelope, or for bytes a (sha256, size, path) tuple
+    headers: dict[str, str]
+
+
+class NotFound(Exception):
+    """404 for a single-record read: a dangling reference, not a failure."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BizstimClient:
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.pool = KeyPool(
+            list(config.api_keys),
+            config.rate_limit_per_window,
+            config.rate_limit_window_seconds,
+        )
+        self._local = threading.local()
+        self._counter_lock = threading.Lock()
+        self.retries = 0
+        self.faults_seen = 0
+
+    @property
+    def concurrency(self) -> int:
+        return self.pool.size * self.config.requests_in_flight_per_key
+
+    # -- public -----------------------------------------------------------------
+    def get_json(self, path: str, *, what: str) -> Any:
+        """GET /api/{path}; returns the parsed success envelope.
+
+        Raises NotFound for a 404, BizstimAuthError / BizstimPlanError for a
+        rejected key, PageFetchError when every retry failed. `what` names the
+        request in messages ("clients page at start=2000").
+        """
+        return self._request(path, what=what, on_success=_parse_envelope).body
+
+    def download(self, path: str, *, what: str, into_dir: str) -> tuple[str, int, str]:
+        """GET raw bytes into a temporary file in into_dir, hashing as it
+        streams; returns (sha256, size, temp path). The caller moves it."""
+
+        def save(response: requests.Response) -> tuple[str, int, str]:
+            digest = hashlib.sha256()
+            size = 0
+            fd, tmp = tempfile.mkstemp(dir=into_dir, prefix=".partial-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in response.iter_content(settings.FILE_CHUNK_BYTES):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+            return digest.hexdigest(), size, tmp
+
+        return self._request(path, what=what, on_success=save, stream=True).body
+
+    # -- internals ----------------------------------------------------------------
+    def _session(self, index: int) -> requests.Session:
+        sessions = getattr(self._local, "sessions", None)
+        if sessions is None:
+            sessions = self._local.sessions = {}
+        session = sessions.get(index)
+        if session is None:
+            session = requests.Session()
+            session.headers["Accept"] = "application/json"
+            sessions[index] = session
+        return session
+
+    def _request(
+        self,
+        path: str,
+        *,
+        what: str,
+        on_success: Callable[[requests.Response], Any],
+        stream: bool = False,
+    ) -> Fetched:
+        url = f"{self.config.base_url.rstrip('/')}{settings.API_PREFIX}/{path}"
+        failures = 0
+        rate_limited = 0
+        last_problem = ""
+        while True:
+            index, key = self.pool.acquire()
+            label = self.pool.label_of(index)
+            session = self._session(index)
+            try:
+                response = session.get(
+                    url,
+                    headers={settings.API_KEY_HEADER: key},
+                    timeout=(settings.CONNECT_TIMEOUT_SECONDS, settings.READ_TIMEOUT_SECONDS),
+                    stream=stream,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                # a dropped connection: the session's pool is reset by requests
+                failures += 1
+                last_problem = f"connection failed ({type(exc).__name__})"
+                self._note_fault()
+                if failures >= self.config.max_attempts:
+                    raise self._gave_up(what, failures, last_problem) from None
+                self._sleep(_backoff(failures, self.config.backoff_base_seconds, None))
+                continue
+
+            try:
+                self.pool.observe(index, response.headers)
+                status = response.status_code
+                if status == 200:
+                    try:
+                        body = on_success(response)
+                    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                        failures += 1
+                        last_problem = "connection dropped mid-body"
+                        self._note_fault()
+                        if failures >= self.config.max_attempts:
+                            raise self._gave_up(what, failures, last_problem) from None
+                        self._sleep(_backoff(failures, self.config.backoff_base_seconds, None))
+                        continue
+                    except ValueError:
+                        failures += 1
+                        last_problem = "the response was not valid JSON"
+                        self._note_fault()
+                        if failures >= self.config.max_attempts:
+                            raise self._gave_up(what, failures, last_problem) from None
+                        self._sleep(_backoff(failures, self.config.backoff_base_seconds, None))
+                        continue
+                    return Fetched(status, body, dict(response.headers))
+                message = _failure_message(response)
+                if status == settings.STATUS_BAD_KEY:
+                    raise BizstimAuthError(
+                        f"Bizstim rejected API key {label} ({status}: {message}). Generate a "
+                        "key under SETTINGS > SYSTEM > API Settings and set it in "
+                        "SOURCES__BIZSTIM__API_KEY or .dlt/secrets.toml."
+                    )
+                if status == settings.STATUS_PLAN_WITHOUT_API:
+                    raise BizstimPlanError(
+                        f"Bizstim refused API key {label} ({status}: {message}). API access "
+                        "needs an active Enterprise (or trial) plan: upgrade the account "
+                        "before extracting."
+                    )
+                if status == settings.STATUS_NOT_FOUND:
+                    raise NotFound(message)
+                if status == 429:
+                    rate_limited += 1
+                    retry_after = _retry_after(response)
+                    self.pool.rate_limited(index, retry_after)
+                    if rate_limited > self.config.max_rate_limited_retries:
+                        raise PageFetchError(
+                            f"Bizstim kept answering 429 (rate limited) for {what}: "
+                            f"{rate_limited} times in a row. The run stopped cleanly; run "
+                            "`bizstim-migrate extract` again to resume where it stopped, or "
+                            "add a second Enterprise key."
+                        )
+                    if retry_after is not None and retry_after <= 0:
+                        self._sleep(settings.RETRY_FLOOR_SECONDS)
+                    continue
+                if status >= 500:
+                    failures += 1
+                    last_problem = f"HTTP {status}: {message}"
+                    self._note_fault()
+                    if failures >= self.config.max_attempts:
+                        raise self._gave_up(what, failures, last_problem)
+                    self._sleep(
+                        _backoff(failures, self.config.backoff_base_seconds, _retry_after(response))
+                    )
+                    continue
+                raise PageFetchError(
+                    f"Bizstim answered HTTP {status} for {what}: {message}. This is not a "
+                    "transient error; check the base URL (SOURCES__BIZSTIM__BASE_URL)."
+                )
+            finally:
+                # a consumed body returns the connection to the keep-alive pool
+                response.close()
+
+    def _note_fault(self) -> None:
+        with self._counter_lock:
+            self.retries += 1
+            self.faults_seen += 1
+
+    def _gave_up(self, what: str, attempts: int, problem: str) -> PageFetchError:
+        return PageFetchError(
+            f"Could not fetch {what} from Bizstim after {attempts} attempts (last: {problem}). "
+            "Nothing fetched so far is lost: run `bizstim-migrate extract` again to resume."
+        )
+
+    @staticmethod
+    def _sleep(seconds: float) -> None:
+        time.sleep(max(seconds, settings.RETRY_FLOOR_SECONDS))
+
+
+def _parse_envelope(response: requests.Response) -> Any:
+    envelope = response.json()
+    if not isinstance(envelope, dict) or envelope.get("status") != "success":
+        raise ValueError("not a success envelope")
+    return envelope
+
+
+def _failure_message(response: requests.Response) -> str:
+    try:
+        envelope = response.json()
+    except ValueError:
+        return (response.text or "")[:200]
+    if isinstance(envelope, dict):
+        return str(envelope.get("response", ""))[:200]
+    return json.dumps(envelope)[:200]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _backoff(failures: int, base: float, retry_after: float | None) -> float:
+    """Exponential backoff with full jitter, never shorter than Retry-After."""
+    computed = random.uniform(0, min(settings.BACKOFF_CAP_SECONDS, base * 2 ** (failures - 1)))
+    return max(computed, retry_after or 0.0, settings.RETRY_FLOOR_SECONDS)

@@ -1,0 +1,102 @@
+"""Close an extraction: snapshot hashes, the delta, and vanished records.
+
+Bizstim records carry no timestamps and the API has no change filter, so a
+cutover delta can only be the difference between two full extractions. A
+record's hash covers its non-empty source fields (sorted by name), so a new
+custom field that is empty everywhere changes no hash, while any real edit
+does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from extract.warehouse import RAW_SCHEMA, quote_identifier, source_columns
+
+
+@dataclass
+class DeltaSummary:
+    previous_extraction_id: int | None
+    per_object: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def total(self, change: str) -> int:
+        return sum(counts.get(change, 0) for counts in self.per_object.values())
+
+
+def record_hash_sql(columns: list[str]) -> str:
+    terms = [
+        f"case when {quote_identifier(c)} is null or {quote_identifier(c)} = '' then null "
+        f"else '{c.replace(chr(39), chr(39) * 2)}' || chr(31) || {quote_identifier(c)} end"
+        for c in columns
+    ]
+    if not terms:
+        return "md5('')"
+    return f"md5(concat_ws(chr(30), {', '.join(terms)}))"
+
+
+def finalize(con: duckdb.DuckDBPyConnection, tables: list[str], extraction_id: int,
+             previous_id: int | None) -> DeltaSummary:
+    """Hash the records this extraction saw, compute the delta against the
+    previous successful extraction, and remove vanished records from the raw
+    tables (kept as JSON in `_delta`). Safe to run again after a crash."""
+    summary = DeltaSummary(previous_extraction_id=previous_id)
+    for table in tables:
+        qt = f"{RAW_SCHEMA}.{quote_identifier(table)}"
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                f"delete from {RAW_SCHEMA}._record_hashes where extraction_id = ? and object = ?",
+                [extraction_id, table],
+            )
+            con.execute(
+                f"insert into {RAW_SCHEMA}._record_hashes "
+                f"select ?, ?, id, {record_hash_sql(source_columns(con, table))} "
+                f"from {qt} where _extraction_id = ?",
+                [extraction_id, table, extraction_id],
+            )
+            if previous_id is not None:
+                summary.per_object[table] = _delta(con, qt, table, extraction_id, previous_id)
+            con.execute(f"delete from {qt} where _extraction_id <> ?", [extraction_id])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return summary
+
+
+def _delta(con: duckdb.DuckDBPyConnection, qt: str, table: str, extraction_id: int,
+           previous_id: int) -> dict[str, int]:
+    con.execute(
+        f"delete from {RAW_SCHEMA}._delta where extraction_id = ? and object = ?",
+        [extraction_id, table],
+    )
+    con.execute(
+        f"""
+        insert into {RAW_SCHEMA}._delta
+        with cur as (
+            select id, record_hash from {RAW_SCHEMA}._record_hashes
+            where extraction_id = $x and object = $t
+        ), prev as (
+            select id, record_hash from {RAW_SCHEMA}._record_hashes
+            where extraction_id = $p and object = $t
+        )
+        select $x, $p, $t, coalesce(cur.id, prev.id),
+            case when prev.id is null then 'new'
+                 when cur.id is null then 'vanished'
+                 else 'changed' end,
+            case when cur.id is null then (
+                select to_json(r) from {qt} r where r.id = prev.id limit 1
+            ) end
+        from cur full outer join prev on cur.id = prev.id
+        where prev.id is null or cur.id is null or cur.record_hash <> prev.record_hash
+        """,
+        {"x": extraction_id, "p": previous_id, "t": table},
+    )
+    rows = con.execute(
+        f"select change, count(*) from {RAW_SCHEMA}._delta "
+        "where extraction_id = ? and object = ? group by change",
+        [extraction_id, table],
+    ).fetchall()
+    return {change: n for change, n in rows}
