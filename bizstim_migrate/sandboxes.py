@@ -67,10 +67,29 @@ def sandbox_records(base_url: str, obj: str) -> list[dict]:
     return response.json()
 
 
+def referenced_ids(base_url: str) -> dict[str, set[str]]:
+    """Single-record reads reach only what list records reference."""
+    clients = sandbox_records(base_url, "clients")
+    practitioners = sandbox_records(base_url, "practitioners")
+    avail = {a.strip() for r in clients + practitioners for a in r["avail_id"].split(",")}
+    return {
+        "availability": avail - {""},
+        "client_settings": {c["client_settings_id"].strip() for c in clients} - {""},
+    }
+
+
+def expected_records(base_url: str) -> dict[str, list[dict]]:
+    """Per raw table, the records a complete extraction of the sandbox holds."""
+    expected = {e.table: sandbox_records(base_url, e.method) for e in settings.LIST_ENDPOINTS}
+    reachable = referenced_ids(base_url)
+    for single in ("client_settings", "availability"):
+        expected[single] = [r for r in sandbox_records(base_url, single)
+                            if r["id"] in reachable[single]]
+    expected["client_files"] = sandbox_records(base_url, "client_files")
+    return expected
+
+
 def expected_counts(base_url: str) -> dict[str, int]:
-    """Records per raw table that a complete extraction of the sandbox holds."""
-    counts = {e.table: len(sandbox_records(base_url, e.method)) for e in settings.LIST_ENDPOINTS}
-    for single in ("client_settings", "availability", "client_files"):
-        counts[single] = len(sandbox_records(base_url, single))
+    counts = {table: len(records) for table, records in expected_records(base_url).items()}
     counts["file_contents"] = counts["client_files"]
     return counts

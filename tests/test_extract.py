@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from bizstim_migrate.sandboxes import expected_counts, sandbox_records
+from bizstim_migrate.sandboxes import expected_counts, expected_records, sandbox_records
 from extract import settings
 from tests.conftest import as_raw, bizstim_env, query, raw_rows, run_cli, start_cli
 
@@ -22,9 +22,9 @@ DATA_TABLES = [e.table for e in settings.LIST_ENDPOINTS] + [
 
 def assert_warehouse_equals_sandbox(workspace: Path, sandbox) -> None:
     """Every record of every object, every field, exactly once."""
+    everything = expected_records(sandbox.url)
     for table in DATA_TABLES:
-        method = next((e.method for e in settings.LIST_ENDPOINTS if e.table == table), table)
-        expected = {r["id"]: as_raw(r) for r in sandbox_records(sandbox.url, method)}
+        expected = {r["id"]: as_raw(r) for r in everything[table]}
         rows = raw_rows(workspace, table) if expected else []
         ids = [r["id"] for r in rows]
         assert len(ids) == len(set(ids)), f"{table}: duplicate ids"
