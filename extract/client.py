@@ -45,6 +45,26 @@ class ClientConfig:
         )
 
 
+class RequestTally:
+    """What the requests made for one purpose (an endpoint) cost: sent
+    (retries included), 429s, and seconds spent waiting for quota."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.rate_limited = 0
+        self.quota_wait_seconds = 0.0
+
+    def sent(self, waited: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.quota_wait_seconds += waited
+
+    def limited(self) -> None:
+        with self._lock:
+            self.rate_limited += 1
+
+
 @dataclass
 class Fetched:
     """One successful response."""
@@ -80,16 +100,17 @@ class BizstimClient:
         return self.pool.size * self.config.requests_in_flight_per_key
 
     # -- public -----------------------------------------------------------------
-    def get_json(self, path: str, *, what: str) -> Any:
+    def get_json(self, path: str, *, what: str, tally: RequestTally | None = None) -> Any:
         """GET /api/{path}; returns the parsed success envelope.
 
         Raises NotFound for a 404, BizstimAuthError / BizstimPlanError for a
         rejected key, PageFetchError when every retry failed. `what` names the
         request in messages ("clients page at start=2000").
         """
-        return self._request(path, what=what, on_success=_parse_envelope).body
+        return self._request(path, what=what, on_success=_parse_envelope, tally=tally).body
 
-    def download(self, path: str, *, what: str, into_dir: str) -> tuple[str, int, str]:
+    def download(self, path: str, *, what: str, into_dir: str,
+                 tally: RequestTally | None = None) -> tuple[str, int, str]:
         """GET raw bytes into a temporary file in into_dir, hashing as it
         streams; returns (sha256, size, temp path). The caller moves it."""
 
@@ -108,7 +129,7 @@ class BizstimClient:
                 raise
             return digest.hexdigest(), size, tmp
 
-        return self._request(path, what=what, on_success=save, stream=True).body
+        return self._request(path, what=what, on_success=save, stream=True, tally=tally).body
 
     # -- internals ----------------------------------------------------------------
     def _session(self, index: int) -> requests.Session:
@@ -129,13 +150,16 @@ class BizstimClient:
         what: str,
         on_success: Callable[[requests.Response], Any],
         stream: bool = False,
+        tally: RequestTally | None = None,
     ) -> Fetched:
+        tally = tally or RequestTally()
         url = f"{self.config.base_url.rstrip('/')}{settings.API_PREFIX}/{path}"
         failures = 0
         rate_limited = 0
         last_problem = ""
         while True:
-            index, key = self.pool.acquire()
+            index, key, waited = self.pool.acquire()
+            tally.sent(waited)
             label = self.pool.label_of(index)
             session = self._session(index)
             try:
@@ -195,6 +219,7 @@ class BizstimClient:
                     raise NotFound(message)
                 if status == 429:
                     rate_limited += 1
+                    tally.limited()
                     retry_after = _retry_after(response)
                     self.pool.rate_limited(index, retry_after)
                     if rate_limited > self.config.max_rate_limited_retries:

@@ -92,8 +92,10 @@ class KeyPool:
     def label_of(self, index: int) -> str:
         return self._budgets[index].label
 
-    def acquire(self) -> tuple[int, str]:
-        """Reserve one request; returns (key index, key). Blocks for budget."""
+    def acquire(self) -> tuple[int, str, float]:
+        """Reserve one request; returns (key index, key, seconds waited for
+        budget). Blocks while every key is spent."""
+        asked = time.monotonic()
         with self._cond:
             while True:
                 now = time.monotonic()
@@ -112,7 +114,7 @@ class KeyPool:
                         budget.window_started = now
                     self.stats.sent += 1
                     self.stats.per_key[budget.label] = budget.sent
-                    return best, self._keys[best]
+                    return best, self._keys[best], now - asked
                 wake = min(
                     (end for b in self._budgets if (end := b.window_end()) is not None),
                     default=now + 0.05,

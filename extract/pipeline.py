@@ -57,7 +57,8 @@ class EndpointStats:
     requests: int = 0  # every request sent for it, retries included
     not_found: int = 0
     rate_limited: int = 0
-    elapsed_seconds: float = 0.0
+    elapsed_seconds: float = 0.0  # since its phase started
+    # seconds its requests waited for quota, divided by the requests in flight
     quota_wait_seconds: float = 0.0
     dlt_runs: int = 0
 
@@ -122,12 +123,11 @@ def run_extraction(
     with ThreadPoolExecutor(max_workers=client.concurrency,
                             thread_name_prefix="bizstim") as executor:
         try:
-            for table, planner in _endpoints_in_order():
-                stats = _extract_endpoint(
-                    pipeline, warehouse, client, executor, files, extraction_id, table,
-                    planner, observer, report, checkpoint_seconds, checkpoint_records,
+            for phase in _phases():
+                report.endpoints += _extract_phase(
+                    pipeline, warehouse, client, executor, files, extraction_id, phase,
+                    observer, report, checkpoint_seconds, checkpoint_records,
                 )
-                report.endpoints.append(stats)
         except BizstimError as error:
             _close_attempt(warehouse, report, attempt_started, client, started)
             _mark(warehouse, extraction_id, "running", str(error))
@@ -145,22 +145,27 @@ def run_extraction(
     return report
 
 
-def _endpoints_in_order() -> list[tuple[str, Callable]]:
-    order: list[tuple[str, Callable]] = []
+Planner = Callable[[object, int], "WorkPlan | None"]
+
+
+def _phases() -> list[list[tuple[str, Planner]]]:
+    """Endpoints grouped so that each group depends only on earlier ones:
+    every list, then the reads the lists reference, then the reads those
+    reference (file bytes). One dlt run serves a whole group, so small
+    endpoints do not each pay a load's fixed cost while the quota idles."""
+    phases: list[list[tuple[str, Planner]]] = [[
+        (e.table, lambda con, x, e=e: list_plan(con, e, x)) for e in settings.LIST_ENDPOINTS
+    ]]
+    done = {e.table for e in settings.LIST_ENDPOINTS}
     singles = list(settings.SINGLE_READ_ENDPOINTS)
-    done: set[str] = set()
-    for endpoint in settings.LIST_ENDPOINTS:
-        order.append((endpoint.table, lambda con, x, e=endpoint: list_plan(con, e, x)))
-        done.add(endpoint.table)
-        # a single-read endpoint runs as soon as what references it is in
-        for single in list(singles):
-            if all(dep in done for dep in single.depends_on):
-                order.append((single.table, lambda con, x, s=single: single_read_plan(con, s, x)))
-                done.add(single.table)
-                singles.remove(single)
-    for single in singles:
-        order.append((single.table, lambda con, x, s=single: single_read_plan(con, s, x)))
-    return order
+    while singles:
+        ready = [s for s in singles if all(dep in done for dep in s.depends_on)]
+        if not ready:
+            raise ValueError(f"unresolvable dependencies: {[s.table for s in singles]}")
+        phases.append([(s.table, lambda con, x, s=s: single_read_plan(con, s, x)) for s in ready])
+        done |= {s.table for s in ready}
+        singles = [s for s in singles if s not in ready]
+    return phases
 
 
 def _data_tables() -> list[str]:
@@ -169,18 +174,20 @@ def _data_tables() -> list[str]:
     ]
 
 
-def _extract_endpoint(pipeline, warehouse, client, executor, files, extraction_id, table,
-                      planner, observer, report, checkpoint_seconds, checkpoint_records
-                      ) -> EndpointStats:
-    stats = EndpointStats(table=table)
+def _extract_phase(pipeline, warehouse, client, executor, files, extraction_id, phase,
+                   observer, report, checkpoint_seconds, checkpoint_records
+                   ) -> list[EndpointStats]:
+    """Run dlt until every endpoint of the phase has nothing left to fetch;
+    each run is a checkpoint (at most checkpoint_seconds of fetching)."""
+    stats = {table: EndpointStats(table=table) for table, _ in phase}
     t0 = time.monotonic()
-    sent0, limited0 = client.pool.stats.sent, client.pool.stats.rate_limited
-    wait0 = client.pool.stats.quota_wait_seconds
-    observer.endpoint_started(table)
+    for table in stats:
+        observer.endpoint_started(table)
     while True:
         with connect(warehouse) as con:
-            plan: WorkPlan | None = planner(con, extraction_id)
-        if plan is None:
+            plans = {table: plan for table, planner in phase
+                     if (plan := planner(con, extraction_id)) is not None}
+        if not plans:
             break
         run = ExtractionRun(
             client=client,
@@ -191,7 +198,7 @@ def _extract_endpoint(pipeline, warehouse, client, executor, files, extraction_i
             max_records=checkpoint_records,
             on_progress=observer.advance,
         )
-        source = bizstim(run, {table: plan}).with_resources(table)
+        source = bizstim(run, plans).with_resources(*plans)
         try:
             pipeline.run(source)
         except PipelineStepFailed as failure:
@@ -199,27 +206,28 @@ def _extract_endpoint(pipeline, warehouse, client, executor, files, extraction_i
             if cause is not None:
                 raise cause from None
             raise
-        stats.dlt_runs += 1
         _collect_normalize_figures(pipeline, report)
-        counters = run.counters.get(table, EndpointCounters())
-        stats.records += counters.records
-        stats.pages += counters.pages
-        stats.not_found += counters.not_found
+        for table, counters in run.counters.items():
+            _add(stats[table], counters, time.monotonic() - t0, client.concurrency)
         if run.error is not None:
             # what was fetched before the error is loaded; the error ends the attempt
-            _finish_stats(stats, client, t0, sent0, limited0, wait0)
-            report.endpoints.append(stats)
+            report.endpoints += list(stats.values())
             raise run.error
-    _finish_stats(stats, client, t0, sent0, limited0, wait0)
-    observer.endpoint_finished(table, stats)
-    return stats
+    for table, s in stats.items():
+        observer.endpoint_finished(table, s)
+    return list(stats.values())
 
 
-def _finish_stats(stats, client, t0, sent0, limited0, wait0) -> None:
-    stats.elapsed_seconds = time.monotonic() - t0
-    stats.requests = client.pool.stats.sent - sent0
-    stats.rate_limited = client.pool.stats.rate_limited - limited0
-    stats.quota_wait_seconds = client.pool.stats.quota_wait_seconds - wait0
+def _add(stats: EndpointStats, counters: EndpointCounters, elapsed: float, width: int) -> None:
+    stats.dlt_runs += 1
+    stats.records += counters.records
+    stats.pages += counters.pages
+    stats.not_found += counters.not_found
+    stats.requests += counters.tally.requests
+    stats.rate_limited += counters.tally.rate_limited
+    # requests wait side by side: per worker, this is wall time
+    stats.quota_wait_seconds += counters.tally.quota_wait_seconds / width
+    stats.elapsed_seconds = elapsed
 
 
 def _bizstim_cause(failure: BaseException) -> BizstimError | None:

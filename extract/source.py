@@ -21,7 +21,7 @@ import dlt
 import pyarrow as pa
 
 from extract import settings
-from extract.client import BizstimClient, NotFound
+from extract.client import BizstimClient, NotFound, RequestTally
 from extract.errors import BizstimError
 from extract.files import FileStore
 from extract.rows import EXTRACTION_ID_COLUMN, records_to_table
@@ -43,9 +43,9 @@ RAW_COLUMNS = {EXTRACTION_ID_COLUMN: {"data_type": "bigint"}}
 class EndpointCounters:
     records: int = 0
     pages: int = 0
-    requests: int = 0
     not_found: int = 0
     max_total: int = 0
+    tally: RequestTally = field(default_factory=RequestTally)
 
 
 @dataclass
@@ -173,7 +173,8 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
 
     def fetch(start: str) -> dict[str, Any]:
         return run.client.get_json(
-            f"{endpoint.method}/{start}/{limit}", what=f"{endpoint.method} page at start={start}"
+            f"{endpoint.method}/{start}/{limit}", what=f"{endpoint.method} page at start={start}",
+            tally=counter.tally,
         )
 
     def accept(start: str, envelope: dict[str, Any]) -> int:
@@ -184,7 +185,6 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
         if envelope.get(settings.ENVELOPE_TIMEZONE_FIELD):
             run.timezone = str(envelope[settings.ENVELOPE_TIMEZONE_FIELD])
         counter.pages += 1
-        counter.requests += 1
         counter.max_total = max(counter.max_total, page_total or 0)
         batch.add([r for r in rows if isinstance(r, dict)],
                    _log_row(run, endpoint.method, start, "ok", len(rows), page_total))
@@ -228,11 +228,11 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
         path = f"{endpoint.method}/{quote(ref, safe='')}"
         what = f"{endpoint.method} {ref!r}"
         if endpoint.kind == "bytes":
-            sha256, size, temp = run.client.download(path, what=what,
+            sha256, size, temp = run.client.download(path, what=what, tally=counter.tally,
                                                     into_dir=run.files.incoming_dir)
             stored = run.files.adopt(temp, sha256)
             return [{"id": ref, "sha256": sha256, "size": str(size), "path": stored}]
-        envelope = run.client.get_json(path, what=what)
+        envelope = run.client.get_json(path, what=what, tally=counter.tally)
         body = envelope.get("response")
         if endpoint.kind == "records":
             rows = [r for r in (body or []) if isinstance(r, dict)]
@@ -241,7 +241,6 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
         return [body] if isinstance(body, dict) else []
 
     for ref, error, rows in _in_parallel(run, plan.refs, fetch):
-        counter.requests += 1
         if isinstance(error, NotFound):
             # a dangling reference: logged, so staging can quarantine its owner
             counter.not_found += 1
@@ -249,7 +248,6 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
                                    message=error.message))
             continue
         if error is not None:
-            counter.requests -= 1
             _record_error(run, error)
             continue
         batch.add(rows, _log_row(run, endpoint.method, ref, "ok", len(rows)))
