@@ -55,12 +55,12 @@ def minimum_requests(warehouse: Path, extraction_id: int) -> int:
         lists = 0
         for endpoint in settings.LIST_ENDPOINTS:
             total = con.execute(
-                "select max(total) from bizstim_raw._fetch_log where extraction_id = ? "
+                "select max(total) from bizstim_raw._fetch_log where _extraction_id = ? "
                 "and endpoint = ?", [extraction_id, endpoint.method]).fetchone()[0] or 0
             lists += max(1, -(-total // endpoint.max_limit))
         singles = con.execute(
             "select count(distinct (endpoint, ref)) from bizstim_raw._fetch_log "
-            "where extraction_id = ? and endpoint in ({})".format(
+            "where _extraction_id = ? and endpoint in ({})".format(
                 ", ".join(f"'{s.method}'" for s in settings.SINGLE_READ_ENDPOINTS)),
             [extraction_id]).fetchone()[0]
     return lists + singles

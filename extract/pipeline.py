@@ -317,7 +317,7 @@ def _total_drift_warnings(con, extraction_id: int, stored: dict[str, int]) -> li
             continue
         row = con.execute(
             f"select min(total), max(total) from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} "
-            "where extraction_id = ? and endpoint = ? and status = 'ok'",
+            "where _extraction_id = ? and endpoint = ? and status = 'ok'",
             [extraction_id, endpoint.method],
         ).fetchone()
         low, high = row

@@ -31,7 +31,7 @@ from extract.rows import EXTRACTION_ID_COLUMN, records_to_table
 FETCH_LOG_HINTS = dlt.mark.make_hints(
     table_name=settings.FETCH_LOG_TABLE,
     write_disposition="merge",
-    primary_key=["extraction_id", "endpoint", "ref"],
+    primary_key=[EXTRACTION_ID_COLUMN, "endpoint", "ref"],
 )
 ACCOUNT_HINTS = dlt.mark.make_hints(
     table_name="_account", write_disposition="merge", primary_key="name"
@@ -90,7 +90,7 @@ def _now() -> str:
 def _log_row(run: ExtractionRun, endpoint: str, ref: str, status: str, records: int,
              total: int | None = None, message: str = "") -> dict[str, Any]:
     return {
-        "extraction_id": run.extraction_id,
+        EXTRACTION_ID_COLUMN: run.extraction_id,
         "endpoint": endpoint,
         "ref": ref,
         "status": status,

@@ -23,7 +23,7 @@ def list_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.ListEndpoint,
         return WorkPlan(refs=[], total=None)
     rows = con.execute(
         f"select ref, total from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} "
-        "where extraction_id = ? and endpoint = ? and status = 'ok'",
+        "where _extraction_id = ? and endpoint = ? and status = 'ok'",
         [extraction_id, endpoint.method],
     ).fetchall()
     if not rows:
@@ -46,7 +46,7 @@ def single_read_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.SingleRe
         query = (
             f"select ref from ({referenced}) r where not exists ("
             f" select 1 from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} f"
-            " where f.extraction_id = ? and f.endpoint = ? and f.ref = r.ref) order by ref"
+            " where f._extraction_id = ? and f.endpoint = ? and f.ref = r.ref) order by ref"
         )
         refs = [r[0] for r in con.execute(query, [extraction_id, endpoint.method]).fetchall()]
     else:
