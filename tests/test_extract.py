@@ -206,3 +206,19 @@ def test_no_key_reaches_logs_tables_or_pipeline_files(bizstim_sandbox, workspace
         if path.is_file() and path.name != "sandbox.env" and "files" not in path.parts:
             content = path.read_bytes()
             assert not any(k.encode() in content for k in keys), f"key found in {path}"
+
+
+def test_a_page_that_keeps_failing_stops_the_run_naming_it_and_a_rerun_resumes(
+        bizstim_sandbox, workspace):
+    bizstim_sandbox.set_faults(error_rate=1.0)
+    env = bizstim_env(bizstim_sandbox, SOURCES__BIZSTIM__MAX_ATTEMPTS="3")
+    result = run_cli(["extract"], workspace, env)
+    assert result.returncode == 1
+    assert "page at start=0" in result.output and "after 3 attempts" in result.output
+    assert "Traceback" not in result.output
+    assert query(workspace, "select status from bizstim_raw._extractions") == [("running",)]
+
+    bizstim_sandbox.set_faults(error_rate=0.0)
+    result = run_cli(["extract"], workspace, env)
+    assert result.returncode == 0, result.output
+    assert_warehouse_equals_sandbox(workspace, bizstim_sandbox)
