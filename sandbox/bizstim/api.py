@@ -14,10 +14,10 @@ from typing import Any
 
 from sandbox.bizstim import settings
 from sandbox.bizstim.auth import ApiKeys
-from sandbox.bizstim.faults import FaultInjector
-from sandbox.bizstim.ratelimit import FixedWindowLimiter
+from sandbox.faults import FaultInjector
+from sandbox.ratelimit import FixedWindowLimiter
 from sandbox.bizstim.state import LiveTenant
-from sandbox.bizstim.stats import RequestStats
+from sandbox.stats import RequestStats
 from sandbox.http_util import Request, Response, json_body
 
 _KNOWN_METHODS = (

@@ -23,10 +23,10 @@ from sandbox.bizstim import settings
 from sandbox.bizstim.api import BizstimApi, failure
 from sandbox.bizstim.auth import ApiKeys
 from sandbox.bizstim.control import ControlSurface
-from sandbox.bizstim.faults import FaultInjector
-from sandbox.bizstim.ratelimit import FixedWindowLimiter
+from sandbox.faults import FaultInjector
+from sandbox.ratelimit import FixedWindowLimiter
 from sandbox.bizstim.state import LiveTenant
-from sandbox.bizstim.stats import RequestStats
+from sandbox.stats import RequestStats
 from sandbox.bizstim.touch import touch as touch_records
 from sandbox.http_util import LoopbackServer, Request, Response
 from sandbox.tenant import OBJECTS, Tenant
