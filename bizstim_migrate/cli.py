@@ -103,6 +103,51 @@ def extract(
         _fail(error)
 
 
+def _parse_vars(pairs: list[str]) -> dict:
+    parsed = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"--var takes NAME=VALUE, got {pair!r}")
+        parsed[name.strip()] = value
+    return parsed
+
+
+def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None = None) -> bool:
+    from bizstim_migrate.transform import run_dbt
+
+    outcome = run_dbt(workspace, "build", destination=destination, dbt_vars=dbt_vars)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
+    console.print(f"dbt build: {counts or 'nothing ran'}")
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warn[/] {warning['unique_id']}: {warning['message']}")
+    for failure in outcome.failures:
+        err_console.print(f"[red]{failure['status']}[/] {failure['unique_id']}: "
+                          f"{failure['message']}")
+    if outcome.success:
+        console.print(f"[green]The gate is open:[/] every error-severity test passed "
+                      f"(results in {outcome.run_results}).")
+    else:
+        err_console.print("[red]The gate is closed:[/] fix the failures above (failing rows "
+                          "are stored in the warehouse's *_dbt_test__audit schema), then run "
+                          "transform again. Nothing can be loaded until it passes.")
+    return outcome.success
+
+
+@app.command()
+def transform(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="freshsales or dynamics"),
+    var: list[str] = typer.Option([], "--var", help="A dbt var for this build, NAME=VALUE "
+                                  "(e.g. freshsales_payments_as=notes)."),
+) -> None:
+    """dbt build (models + tests) on the extracted data: the gate before any load."""
+    if to not in ("freshsales", "dynamics"):
+        raise typer.BadParameter("--to must be freshsales or dynamics")
+    if not do_transform(ctx.obj, to, _parse_vars(var)):
+        raise typer.Exit(EXIT_FAILED)
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     ctx: typer.Context,

@@ -44,6 +44,15 @@ def finalize(con: duckdb.DuckDBPyConnection, tables: list[str], extraction_id: i
     summary = DeltaSummary(previous_extraction_id=previous_id)
     for table in tables:
         qt = f"{RAW_SCHEMA}.{quote_identifier(table)}"
+        if con.execute(
+            f"select 1 from {RAW_SCHEMA}._finalized_tables where extraction_id = ? and object = ?",
+            [extraction_id, table],
+        ).fetchone():
+            # closed by an attempt killed before the whole extraction was:
+            # computing it again would lose the vanished records' JSON
+            if previous_id is not None:
+                summary.per_object[table] = _delta_counts(con, table, extraction_id)
+            continue
         con.execute("begin transaction")
         try:
             con.execute(
@@ -59,6 +68,8 @@ def finalize(con: duckdb.DuckDBPyConnection, tables: list[str], extraction_id: i
             if previous_id is not None:
                 summary.per_object[table] = _delta(con, qt, table, extraction_id, previous_id)
             con.execute(f"delete from {qt} where _extraction_id <> ?", [extraction_id])
+            con.execute(f"insert into {RAW_SCHEMA}._finalized_tables values (?, ?)",
+                        [extraction_id, table])
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -94,6 +105,11 @@ def _delta(con: duckdb.DuckDBPyConnection, qt: str, table: str, extraction_id: i
         """,
         {"x": extraction_id, "p": previous_id, "t": table},
     )
+    return _delta_counts(con, table, extraction_id)
+
+
+def _delta_counts(con: duckdb.DuckDBPyConnection, table: str, extraction_id: int
+                  ) -> dict[str, int]:
     rows = con.execute(
         f"select change, count(*) from {RAW_SCHEMA}._delta "
         "where extraction_id = ? and object = ? group by change",

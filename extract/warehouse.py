@@ -7,7 +7,9 @@ dlt owns the data tables of `bizstim_raw`; beside them the extractor keeps:
   (the snapshot a delta is computed from, a few bytes per record);
 - `_delta`: per extraction, the ids that are new, changed or vanished since
   the previous successful one (vanished ones with their last JSON);
-- `_extraction_stats`: what each attempt fetched, sent and waited.
+- `_extraction_stats`: what each attempt fetched, sent and waited;
+- `_finalized_tables`: the tables an extraction has closed (so closing again
+  after a crash skips them).
 Connections are opened per use and closed, so dlt can open the file between.
 """
 
@@ -45,6 +47,10 @@ create table if not exists {RAW_SCHEMA}._delta (
     id varchar not null,
     change varchar not null,
     record_json varchar
+);
+create table if not exists {RAW_SCHEMA}._finalized_tables (
+    extraction_id bigint not null,
+    object varchar not null
 );
 create table if not exists {RAW_SCHEMA}._extraction_stats (
     extraction_id bigint not null,

@@ -1,0 +1,92 @@
+"""Run the dbt project against a workspace: `dbt build` is the gate.
+
+dbt runs in-process (dbtRunner) with the workspace exported for
+`profiles.yml`, and writes its artifacts (run_results.json, manifest.json,
+logs) inside the workspace, so each migration keeps its own record of the
+last build, which the loader reads before it writes anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bizstim_migrate.workspace import WORKSPACE_ENV, Workspace
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+PROFILES_DIR = REPO_ROOT
+
+# What each destination builds: its marts, and everything both share.
+EXCLUDED_FOR = {
+    "freshsales": ["path:models/marts/dynamics"],
+    "dynamics": ["path:models/marts/freshsales"],
+}
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    command: list[str]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    run_results: Path | None = None
+
+
+def target_dir(workspace: Workspace) -> Path:
+    return workspace.root / "dbt_target"
+
+
+def dbt_args(workspace: Workspace, verb: str, destination: str | None = None,
+             dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None
+             ) -> list[str]:
+    args = [
+        verb,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(PROFILES_DIR),
+        "--target-path", str(target_dir(workspace)),
+        "--log-path", str(workspace.root / "dbt_logs"),
+    ]
+    merged_vars = dict(dbt_vars or {})
+    if destination:
+        merged_vars.setdefault("destination", destination)
+        if verb in ("build", "run", "test") and destination in EXCLUDED_FOR:
+            args += ["--exclude", *EXCLUDED_FOR[destination]]
+    if merged_vars:
+        args += ["--vars", json.dumps(merged_vars)]
+    return args + list(extra or [])
+
+
+def run_dbt(workspace: Workspace, verb: str = "build", destination: str | None = None,
+            dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None
+            ) -> DbtOutcome:
+    from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
+
+    os.environ[WORKSPACE_ENV] = str(workspace.root)
+    args = dbt_args(workspace, verb, destination, dbt_vars, extra)
+    result = dbtRunner().invoke(args)
+    outcome = DbtOutcome(success=bool(result.success), command=["dbt", *args])
+    results_file = target_dir(workspace) / "run_results.json"
+    if results_file.exists():
+        outcome.run_results = results_file
+        _summarise(json.loads(results_file.read_text()), outcome)
+    if result.exception is not None and not outcome.failures:
+        outcome.failures.append({"unique_id": "dbt", "status": "error",
+                                 "message": str(result.exception)})
+    return outcome
+
+
+def _summarise(run_results: dict[str, Any], outcome: DbtOutcome) -> None:
+    for node in run_results.get("results", []):
+        status = node.get("status", "")
+        outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        entry = {"unique_id": node.get("unique_id"), "status": status,
+                 "message": node.get("message"), "failures": node.get("failures")}
+        if status in ("error", "fail", "runtime error"):
+            outcome.failures.append(entry)
+        elif status == "warn":
+            outcome.warnings.append(entry)
