@@ -1,0 +1,279 @@
+"""The ledger: every write the loader makes, in schema `ledger` of the workspace DuckDB.
+
+It is what makes a load exact:
+- resume: a record whose latest action in this run is final is not sent again;
+  one left `pending` (the process died between the request and its answer) is
+  looked up in the destination by its Bizstim key before anything is re-sent;
+- delta: a record is sent only when its payload hash differs from the hash of
+  its last successful write;
+- rollback: `created` rows are deleted (reverse dependency order), `updated`
+  rows get their before-image back, and the after-image hash tells whether a
+  person edited the record since.
+
+Tables:
+- `runs`: one row per run (destination, mode, status, counts);
+- `records`: one row per (run, object, source key): action, destination id,
+  payload hash, before-image JSON for updates, after-image hash, error, attempts;
+- `phases`: the reconciliation line each phase ends with;
+- view `run_summary`: per run and object, how many records took each action;
+- view `current`: per destination, object and source key, the record as the
+  destination holds it according to the ledger (its id and last payload hash).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import duckdb
+
+SCHEMA = "ledger"
+
+# actions that leave the destination holding the record as the payload says
+FINAL_OK = ("created", "updated", "unchanged")
+FINAL = FINAL_OK + ("failed", "skipped", "deleted", "restored", "edited_since")
+
+DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.runs (
+    run_id varchar primary key,
+    destination varchar not null,
+    mode varchar not null,
+    status varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    extraction_id bigint,
+    rollback_of varchar,
+    counts varchar,
+    message varchar
+);
+create table if not exists {SCHEMA}.records (
+    run_id varchar not null,
+    object varchar not null,
+    source_key varchar not null,
+    destination_id varchar,
+    action varchar not null,
+    payload_hash varchar,
+    before_image varchar,
+    after_image_hash varchar,
+    error varchar,
+    attempts integer not null default 0,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    primary key (run_id, object, source_key)
+);
+create table if not exists {SCHEMA}.phases (
+    run_id varchar not null,
+    phase integer not null,
+    object varchar not null,
+    expected bigint not null,
+    created bigint not null,
+    updated bigint not null,
+    unchanged bigint not null,
+    failed bigint not null,
+    skipped bigint not null,
+    finished_at timestamptz not null,
+    primary key (run_id, object)
+);
+create or replace view {SCHEMA}.run_summary as
+select
+    run_id,
+    object,
+    count(*) filter (where action = 'created') as created,
+    count(*) filter (where action = 'updated') as updated,
+    count(*) filter (where action = 'unchanged') as unchanged,
+    count(*) filter (where action = 'failed') as failed,
+    count(*) filter (where action = 'skipped') as skipped,
+    count(*) filter (where action = 'pending') as pending,
+    count(*) filter (where action in ('deleted', 'restored', 'edited_since')) as rolled_back,
+    count(*) as records
+from {SCHEMA}.records
+group by run_id, object;
+create or replace view {SCHEMA}.current as
+with ranked as (
+    select
+        r.destination,
+        rec.object,
+        rec.source_key,
+        rec.destination_id,
+        rec.payload_hash,
+        rec.action,
+        row_number() over (
+            partition by r.destination, rec.object, rec.source_key
+            order by rec.finished_at desc nulls last, rec.started_at desc
+        ) as recency
+    from {SCHEMA}.records as rec
+    inner join {SCHEMA}.runs as r on rec.run_id = r.run_id
+    where rec.action in ('created', 'updated', 'unchanged', 'deleted', 'restored')
+)
+select destination, object, source_key, destination_id, payload_hash
+from ranked
+where recency = 1 and action in ('created', 'updated', 'unchanged', 'restored');
+"""
+
+
+@dataclass
+class RecordResult:
+    """What happened to one record in one run."""
+
+    source_key: str
+    action: str
+    destination_id: str | None = None
+    payload_hash: str | None = None
+    before_image: dict[str, Any] | None = None
+    after_image_hash: str | None = None
+    error: str | None = None
+    attempts: int = 1
+
+
+@dataclass
+class PhaseLine:
+    """The reconciliation line a phase ends with."""
+
+    phase: int
+    object: str
+    expected: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def get(self, action: str) -> int:
+        return self.counts.get(action, 0)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_run_id(destination: str, mode: str) -> str:
+    stamp = _now().strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{destination}-{mode}-{secrets.token_hex(2)}"
+
+
+class Ledger:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        con.execute(DDL)
+
+    # --- runs ---------------------------------------------------------------------
+    def start_run(self, destination: str, mode: str, extraction_id: int | None = None,
+                  rollback_of: str | None = None) -> str:
+        run_id = new_run_id(destination, mode)
+        self.con.execute(
+            f"insert into {SCHEMA}.runs values (?, ?, ?, 'running', ?, null, ?, ?, null, null)",
+            [run_id, destination, mode, _now(), extraction_id, rollback_of],
+        )
+        return run_id
+
+    def resumable_run(self, destination: str) -> str | None:
+        """The latest run of this destination that did not finish, if any."""
+        row = self.con.execute(
+            f"select run_id, status from {SCHEMA}.runs where destination = ? "
+            "and mode in ('full', 'sample', 'delta') order by started_at desc limit 1",
+            [destination],
+        ).fetchone()
+        return row[0] if row and row[1] in ("running", "interrupted") else None
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, Any] | None = None,
+                   message: str | None = None) -> None:
+        self.con.execute(
+            f"update {SCHEMA}.runs set status = ?, finished_at = ?, counts = ?, message = ? "
+            "where run_id = ?",
+            [status, _now(), json.dumps(counts or {}), message, run_id],
+        )
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        cursor = self.con.execute(f"select * from {SCHEMA}.runs where run_id = ?", [run_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row))
+
+    def has_successful_run(self, destination: str) -> bool:
+        return self.con.execute(
+            f"select count(*) from {SCHEMA}.runs where destination = ? and status = 'succeeded' "
+            "and mode in ('full', 'delta')", [destination],
+        ).fetchone()[0] > 0
+
+    # --- records ------------------------------------------------------------------
+    def mark_pending(self, run_id: str, obj: str, rows: Iterable[tuple[str, str]]) -> None:
+        """Before a request: the records it carries, with their payload hashes.
+        A process that dies before `record` leaves them pending."""
+        now = _now()
+        self.con.executemany(
+            f"insert into {SCHEMA}.records (run_id, object, source_key, action, payload_hash, "
+            "attempts, started_at) values (?, ?, ?, 'pending', ?, 0, ?) "
+            "on conflict (run_id, object, source_key) do update set "
+            "action = 'pending', payload_hash = excluded.payload_hash",
+            [[run_id, obj, key, payload_hash, now] for key, payload_hash in rows],
+        )
+
+    def record(self, run_id: str, obj: str, results: Iterable[RecordResult]) -> None:
+        now = _now()
+        self.con.executemany(
+            f"insert into {SCHEMA}.records values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "on conflict (run_id, object, source_key) do update set "
+            "destination_id = coalesce(excluded.destination_id, records.destination_id), "
+            "action = excluded.action, "
+            "payload_hash = coalesce(excluded.payload_hash, records.payload_hash), "
+            "before_image = coalesce(records.before_image, excluded.before_image), "
+            "after_image_hash = excluded.after_image_hash, error = excluded.error, "
+            "attempts = records.attempts + excluded.attempts, finished_at = excluded.finished_at",
+            [
+                [run_id, obj, r.source_key, r.destination_id, r.action, r.payload_hash,
+                 json.dumps(r.before_image, sort_keys=True) if r.before_image is not None
+                 else None, r.after_image_hash, r.error, r.attempts, now, now]
+                for r in results
+            ],
+        )
+
+    def done_in_run(self, run_id: str, obj: str) -> set[str]:
+        """Source keys this run has finished with (resume skips them)."""
+        rows = self.con.execute(
+            f"select source_key from {SCHEMA}.records where run_id = ? and object = ? "
+            f"and action in ({', '.join('?' for _ in FINAL)})",
+            [run_id, obj, *FINAL],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def pending_in_run(self, run_id: str, obj: str) -> set[str]:
+        """Source keys whose request may or may not have reached the destination."""
+        rows = self.con.execute(
+            f"select source_key from {SCHEMA}.records where run_id = ? and object = ? "
+            "and action = 'pending'", [run_id, obj],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def current(self, destination: str, obj: str) -> dict[str, tuple[str, str]]:
+        """source key -> (destination id, payload hash) as last written."""
+        rows = self.con.execute(
+            f"select source_key, destination_id, payload_hash from {SCHEMA}.current "
+            "where destination = ? and object = ?", [destination, obj],
+        ).fetchall()
+        return {key: (dest_id, payload_hash) for key, dest_id, payload_hash in rows}
+
+    def records_of_run(self, run_id: str, actions: tuple[str, ...]) -> list[dict[str, Any]]:
+        cursor = self.con.execute(
+            f"select * from {SCHEMA}.records where run_id = ? "
+            f"and action in ({', '.join('?' for _ in actions)}) order by started_at",
+            [run_id, *actions],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    # --- phases -------------------------------------------------------------------
+    def phase_line(self, run_id: str, line: PhaseLine) -> None:
+        self.con.execute(
+            f"insert or replace into {SCHEMA}.phases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, line.phase, line.object, line.expected, line.get("created"),
+             line.get("updated"), line.get("unchanged"), line.get("failed"),
+             line.get("skipped"), _now()],
+        )
+
+    def counts_in_run(self, run_id: str, obj: str) -> dict[str, int]:
+        rows = self.con.execute(
+            f"select action, count(*) from {SCHEMA}.records where run_id = ? and object = ? "
+            "group by action", [run_id, obj],
+        ).fetchall()
+        return {action: n for action, n in rows}
