@@ -190,16 +190,20 @@ class Ledger:
             return None
         return dict(zip([d[0] for d in cursor.description], row))
 
-    def has_successful_run(self, destination: str) -> bool:
+    def has_finished_load(self, destination: str) -> bool:
+        """A full or delta load ran to its end (some records may have failed)."""
         return self.con.execute(
-            f"select count(*) from {SCHEMA}.runs where destination = ? and status = 'succeeded' "
-            "and mode in ('full', 'delta')", [destination],
+            f"select count(*) from {SCHEMA}.runs where destination = ? "
+            "and status in ('succeeded', 'failed') and mode in ('full', 'delta')", [destination],
         ).fetchone()[0] > 0
 
     # --- records ------------------------------------------------------------------
     def mark_pending(self, run_id: str, obj: str, rows: Iterable[tuple[str, str]]) -> None:
         """Before a request: the records it carries, with their payload hashes.
         A process that dies before `record` leaves them pending."""
+        rows = list(rows)
+        if not rows:
+            return
         now = _now()
         self.con.executemany(
             f"insert into {SCHEMA}.records (run_id, object, source_key, action, payload_hash, "
@@ -210,6 +214,9 @@ class Ledger:
         )
 
     def record(self, run_id: str, obj: str, results: Iterable[RecordResult]) -> None:
+        results = list(results)
+        if not results:
+            return
         now = _now()
         self.con.executemany(
             f"insert into {SCHEMA}.records values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "

@@ -1,0 +1,82 @@
+"""What the runner needs to know about a destination, and what a writer does.
+
+The runner is destination-agnostic: phases, ledger, modes (full, delta,
+sample, dry run, resume), reconciliation lines, verify and rollback live in
+`runner.py`. A destination package (`load/freshsales/`, `load/dynamics/`)
+provides a `Writer`: the objects in load order, and how to write, find, read,
+delete and restore one kind of record through its API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from load.ledger import RecordResult
+
+
+@dataclass(frozen=True)
+class ParentRef:
+    """A mart column holding the Bizstim key of a record of an earlier phase.
+
+    The runner resolves it to that record's destination id (through the
+    ledger) and passes the ids to the writer; a sample load pulls the parents
+    of every sampled record in."""
+
+    column: str
+    parent: str  # the parent's ObjectSpec.name
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    name: str  # ledger object name, e.g. "contacts"
+    mart: str  # schema-qualified table the rows come from
+    key: str  # the mart column holding the Bizstim key (the external id)
+    parents: tuple[ParentRef, ...] = ()
+    batch_size: int = 100
+    label: str = ""  # what a person calls it, e.g. "Contacts (with availability)"
+
+
+@dataclass
+class WriteBatch:
+    """Rows of one object to write, with what the runner already knows."""
+
+    spec: ObjectSpec
+    rows: list[dict[str, Any]]  # mart rows (payload columns and the key)
+    hashes: dict[str, str]  # source key -> payload hash
+    existing: dict[str, str]  # source key -> destination id known to exist
+    parent_ids: dict[str, dict[str, str]] = field(default_factory=dict)  # parent -> key -> id
+
+
+class Writer(Protocol):
+    destination: str
+
+    def objects(self) -> list[ObjectSpec]:
+        """Every object in dependency (load) order."""
+
+    def preflight(self) -> list[str]:
+        """Problems that must stop a load (missing custom fields, bad credentials…),
+        each a sentence an admin can act on. Empty when all is ready."""
+
+    def write(self, batch: WriteBatch) -> list[RecordResult]:
+        """Create or update every row; one result per row (failed ones with the
+        destination's message). Never raises for a single bad record."""
+
+    def lookup(self, spec: ObjectSpec, keys: list[str]) -> dict[str, str]:
+        """Destination ids of the records carrying these Bizstim keys."""
+
+    def read(self, spec: ObjectSpec, destination_id: str) -> dict[str, Any] | None:
+        """The record as the destination holds it now (None when gone)."""
+
+    def version(self, record: dict[str, Any]) -> str:
+        """What changes whenever anybody edits the record (e.g. updated_at)."""
+
+    def comparable(self, spec: ObjectSpec, row: dict[str, Any], record: dict[str, Any]
+                   ) -> dict[str, tuple[Any, Any]]:
+        """Fields whose mart value and destination value differ (verify)."""
+
+    def delete(self, spec: ObjectSpec, destination_id: str) -> None: ...
+
+    def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
+                ) -> None: ...

@@ -1,0 +1,346 @@
+"""Phases, modes, resume, verify and rollback, for any destination writer.
+
+A load walks the writer's objects in dependency order. For each object it
+reads the destination-shaped mart, hashes every row's payload, and sends only
+what the ledger says is not already in the destination as it should be:
+- a row whose last successful write carried the same payload hash is
+  `unchanged` (so a second run writes nothing, and a delta sends only what
+  changed);
+- a row this run already finished is skipped (resume);
+- a row left `pending` by a killed run is looked up by its Bizstim key first,
+  so its create is never repeated.
+Each phase ends with a reconciliation line (expected, created, updated,
+unchanged, failed, skipped) in the ledger and on the terminal before the next
+phase starts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import duckdb
+
+from load.ledger import Ledger, PhaseLine, RecordResult
+from load.model import ObjectSpec, WriteBatch, Writer
+from load.payload import payload_hash, plain_row
+
+MODES = ("full", "delta", "sample", "dry-run")
+
+
+class LoadRefused(Exception):
+    """The load may not start; the message lists what to fix."""
+
+
+class Observer:
+    """Progress and reconciliation lines; the CLI renders them."""
+
+    def phase_started(self, index: int, spec: ObjectSpec, to_send: int) -> None:
+        pass
+
+    def advance(self, spec: ObjectSpec, n: int) -> None:
+        pass
+
+    def phase_finished(self, line: PhaseLine) -> None:
+        pass
+
+
+@dataclass
+class LoadReport:
+    run_id: str | None
+    mode: str
+    resumed: bool = False
+    lines: list[PhaseLine] = field(default_factory=list)
+    dry_run: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return sum(line.get("failed") for line in self.lines)
+
+
+@dataclass
+class RollbackReport:
+    run_id: str
+    rolled_back: str
+    deleted: int = 0
+    restored: int = 0
+    edited_since: list[dict[str, Any]] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VerifyReport:
+    checked: dict[str, int] = field(default_factory=dict)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Runner:
+    def __init__(self, con: duckdb.DuckDBPyConnection, writer: Writer,
+                 observer: Observer | None = None,
+                 gate: Callable[[], list[str]] | None = None) -> None:
+        self.con = con
+        self.writer = writer
+        self.ledger = Ledger(con)
+        self.observer = observer or Observer()
+        self.gate = gate or (lambda: [])
+        self.destination = writer.destination
+
+    # --- load -----------------------------------------------------------------------
+    def load(self, *, sample: int | None = None, dry_run: bool = False,
+             only: str | None = None, extraction_id: int | None = None,
+             seed: int = 0) -> LoadReport:
+        problems = self.gate() + self.writer.preflight()
+        if problems:
+            raise LoadRefused("\n".join(problems))
+        specs = self._specs(only)
+        if dry_run:
+            return self._dry_run(specs)
+        resumed_run = self.ledger.resumable_run(self.destination)
+        if resumed_run is not None:
+            run_id, mode = resumed_run, self.ledger.run(resumed_run)["mode"]
+        else:
+            mode = "sample" if sample else (
+                "delta" if self.ledger.has_finished_load(self.destination) else "full")
+            run_id = self.ledger.start_run(self.destination, mode, extraction_id)
+        report = LoadReport(run_id=run_id, mode=mode, resumed=resumed_run is not None)
+        selection = self._sample_selection(sample, seed) if mode == "sample" and sample else None
+        try:
+            for index, spec in enumerate(specs, start=1):
+                rows = self._rows(spec)
+                if selection is not None:
+                    rows = [r for r in rows if str(r[spec.key]) in selection.get(spec.name, ())]
+                report.lines.append(self._phase(run_id, index, spec, rows))
+        except BaseException as error:
+            # a crash or an interrupt: the run stays resumable
+            self.ledger.finish_run(run_id, "interrupted", message=type(error).__name__)
+            raise
+        status = "failed" if report.failed else "succeeded"
+        self.ledger.finish_run(run_id, status, {
+            line.object: line.counts for line in report.lines})
+        return report
+
+    def _specs(self, only: str | None) -> list[ObjectSpec]:
+        specs = self.writer.objects()
+        if only is None:
+            return specs
+        chosen = [s for s in specs if s.name == only]
+        if not chosen:
+            raise LoadRefused(f"--only {only!r} is not a phase; phases: "
+                              f"{', '.join(s.name for s in specs)}")
+        return chosen
+
+    def _rows(self, spec: ObjectSpec) -> list[dict[str, Any]]:
+        cursor = self.con.execute(f"select * from {spec.mart}")
+        names = [d[0] for d in cursor.description]
+        rows = [plain_row(dict(zip(names, values))) for values in cursor.fetchall()]
+        keys = [str(r[spec.key]) for r in rows]
+        if len(keys) != len(set(keys)):
+            raise LoadRefused(f"{spec.mart} has duplicate {spec.key} values: the dbt gate "
+                              "should have caught this; run `bizstim-migrate transform`.")
+        return rows
+
+    def _phase(self, run_id: str, index: int, spec: ObjectSpec,
+               rows: list[dict[str, Any]]) -> PhaseLine:
+        hashes = {str(r[spec.key]): payload_hash(r) for r in rows}
+        done = self.ledger.done_in_run(run_id, spec.name)
+        current = self.ledger.current(self.destination, spec.name)
+        pending = self.ledger.pending_in_run(run_id, spec.name) - done
+        found = self.writer.lookup(spec, sorted(pending)) if pending else {}
+        existing = {k: v[0] for k, v in current.items()} | found
+
+        unchanged, to_write = [], []
+        for row in rows:
+            key = str(row[spec.key])
+            if key in done:
+                continue
+            known = current.get(key)
+            if known is not None and known[1] == hashes[key] and key not in pending:
+                unchanged.append(RecordResult(key, "unchanged", known[0], hashes[key],
+                                              attempts=0))
+            else:
+                to_write.append(row)
+        self.ledger.record(run_id, spec.name, unchanged)
+
+        parent_ids = {p.parent: {k: v[0] for k, v in
+                                 self.ledger.current(self.destination, p.parent).items()}
+                      for p in spec.parents}
+        ready, orphans = [], []
+        for row in to_write:
+            missing = [p for p in spec.parents if p.required and row.get(p.column) is not None
+                       and str(row[p.column]) not in parent_ids[p.parent]]
+            (orphans if missing else ready).append((row, missing))
+        self.ledger.record(run_id, spec.name, [
+            RecordResult(str(row[spec.key]), "skipped", payload_hash=hashes[str(row[spec.key])],
+                         error="; ".join(f"its {p.parent} record {row[p.column]} is not in "
+                                         f"{self.destination}" for p in missing), attempts=0)
+            for row, missing in orphans
+        ])
+
+        self.observer.phase_started(index, spec, len(ready))
+        for start in range(0, len(ready), spec.batch_size):
+            chunk = [row for row, _ in ready[start:start + spec.batch_size]]
+            keys = [str(r[spec.key]) for r in chunk]
+            self.ledger.mark_pending(run_id, spec.name, [(k, hashes[k]) for k in keys])
+            results = self.writer.write(WriteBatch(
+                spec=spec, rows=chunk, hashes={k: hashes[k] for k in keys},
+                existing={k: existing[k] for k in keys if k in existing},
+                parent_ids=parent_ids,
+            ))
+            self._check_results(spec, keys, results)
+            self.ledger.record(run_id, spec.name, results)
+            self.observer.advance(spec, len(chunk))
+
+        counts = self.ledger.counts_in_run(run_id, spec.name)
+        line = PhaseLine(index, spec.name, expected=len(rows), counts=counts)
+        self.ledger.phase_line(run_id, line)
+        self.observer.phase_finished(line)
+        return line
+
+    @staticmethod
+    def _check_results(spec: ObjectSpec, keys: list[str], results: list[RecordResult]) -> None:
+        answered = sorted(r.source_key for r in results)
+        if answered != sorted(keys):
+            raise RuntimeError(f"writer for {spec.name} answered for {len(answered)} of "
+                               f"{len(keys)} records: every record needs a result")
+
+    def _dry_run(self, specs: list[ObjectSpec]) -> LoadReport:
+        report = LoadReport(run_id=None, mode="dry-run")
+        for spec in specs:
+            rows = self._rows(spec)
+            current = self.ledger.current(self.destination, spec.name)
+            unknown = [str(r[spec.key]) for r in rows if str(r[spec.key]) not in current]
+            in_destination = self.writer.lookup(spec, unknown) if unknown else {}
+            counts = {"create": 0, "update": 0, "unchanged": 0}
+            for row in rows:
+                key = str(row[spec.key])
+                known = current.get(key)
+                if known is not None and known[1] == payload_hash(row):
+                    counts["unchanged"] += 1
+                elif known is not None or key in in_destination:
+                    counts["update"] += 1
+                else:
+                    counts["create"] += 1
+            report.dry_run[spec.name] = counts
+        return report
+
+    def _sample_selection(self, n: int, seed: int) -> dict[str, set[str]]:
+        """N records per object, plus every parent a sampled record needs."""
+        specs = self.writer.objects()
+        rng = random.Random(seed)
+        rows_of = {s.name: self._rows(s) for s in specs}
+        chosen: dict[str, set[str]] = {}
+        for spec in specs:
+            keys = sorted(str(r[spec.key]) for r in rows_of[spec.name])
+            chosen[spec.name] = set(rng.sample(keys, min(n, len(keys))))
+        for spec in reversed(specs):  # children first, so parents collect every need
+            for row in rows_of[spec.name]:
+                if str(row[spec.key]) not in chosen[spec.name]:
+                    continue
+                for parent in spec.parents:
+                    if row.get(parent.column) is not None and parent.parent in chosen:
+                        chosen[parent.parent].add(str(row[parent.column]))
+        return chosen
+
+    # --- verify ---------------------------------------------------------------------
+    def verify(self, sample: int = 50, seed: int | None = None) -> VerifyReport:
+        """Read back a random sample per object and diff it field by field."""
+        rng = random.Random(seed)
+        report = VerifyReport()
+        self.con.execute(
+            "create table if not exists ledger.verifications (checked_at timestamptz, "
+            "destination varchar, object varchar, source_key varchar, destination_id varchar, "
+            "field varchar, expected varchar, actual varchar)")
+        for spec in self.writer.objects():
+            rows = {str(r[spec.key]): r for r in self._rows(spec)}
+            current = self.ledger.current(self.destination, spec.name)
+            keys = sorted(k for k in current if k in rows)
+            picked = rng.sample(keys, min(sample, len(keys)))
+            report.checked[spec.name] = len(picked)
+            for key in picked:
+                destination_id = current[key][0]
+                record = self.writer.read(spec, destination_id)
+                if record is None:
+                    report.missing.append({"object": spec.name, "source_key": key,
+                                           "destination_id": destination_id})
+                    self._store_verification(spec, key, destination_id, "(record)", "present",
+                                             "missing")
+                    continue
+                for name, (want, got) in self.writer.comparable(spec, rows[key], record).items():
+                    report.differences.append({"object": spec.name, "source_key": key,
+                                               "field": name, "expected": want, "actual": got})
+                    self._store_verification(spec, key, destination_id, name, want, got)
+        return report
+
+    def _store_verification(self, spec, key, destination_id, name, want, got) -> None:
+        self.con.execute(
+            "insert into ledger.verifications values (now(), ?, ?, ?, ?, ?, ?, ?)",
+            [self.destination, spec.name, key, destination_id, name,
+             json.dumps(want, default=str), json.dumps(got, default=str)])
+
+    # --- rollback -------------------------------------------------------------------
+    def rollback(self, run_id: str) -> RollbackReport:
+        """Undo a run: delete what it created (children first), restore what it
+        updated; leave and report records a person edited since."""
+        run = self.ledger.run(run_id)
+        if run is None or run["destination"] != self.destination:
+            raise LoadRefused(f"No {self.destination} run {run_id!r} in the ledger.")
+        if run["mode"] in ("rollback", "dry-run"):
+            raise LoadRefused(f"Run {run_id} is a {run['mode']}; it wrote nothing to undo.")
+        undo = self.ledger.start_run(self.destination, "rollback", rollback_of=run_id)
+        report = RollbackReport(run_id=undo, rolled_back=run_id)
+        touched: list[tuple[ObjectSpec, dict[str, Any]]] = []
+        for spec in reversed(self.writer.objects()):
+            records = [r for r in self.ledger.records_of_run(run_id, ("created", "updated"))
+                       if r["object"] == spec.name]
+            results = []
+            for rec in reversed(records):
+                key, destination_id = rec["source_key"], rec["destination_id"]
+                current = self.writer.read(spec, destination_id)
+                if current is not None and rec["after_image_hash"] and \
+                        self.writer.version(current) != rec["after_image_hash"]:
+                    report.edited_since.append({"object": spec.name, "source_key": key,
+                                                "destination_id": destination_id})
+                    results.append(RecordResult(key, "edited_since", destination_id,
+                                                error="edited in the destination after the run"
+                                                      "; left as it is"))
+                    continue
+                if rec["action"] == "created":
+                    if current is not None:
+                        self.writer.delete(spec, destination_id)
+                    report.deleted += 1
+                    results.append(RecordResult(key, "deleted", destination_id))
+                else:
+                    before = json.loads(rec["before_image"] or "{}")
+                    self.writer.restore(spec, destination_id, before)
+                    report.restored += 1
+                    results.append(RecordResult(key, "restored", destination_id))
+                touched.append((spec, rec))
+            self.ledger.record(undo, spec.name, results)
+        report.mismatches = self._check_rolled_back(touched)
+        self.ledger.finish_run(undo, "failed" if report.mismatches else "succeeded",
+                               {"deleted": report.deleted, "restored": report.restored,
+                                "edited_since": len(report.edited_since)})
+        return report
+
+    def _check_rolled_back(self, touched: Iterable[tuple[ObjectSpec, dict[str, Any]]]
+                           ) -> list[str]:
+        """The destination holds what it held before the run, record by record."""
+        problems = []
+        for spec, rec in touched:
+            current = self.writer.read(spec, rec["destination_id"])
+            if rec["action"] == "created" and current is not None:
+                problems.append(f"{spec.name} {rec['source_key']}: still present after delete")
+            if rec["action"] == "updated":
+                before = json.loads(rec["before_image"] or "{}")
+                if current is None:
+                    problems.append(f"{spec.name} {rec['source_key']}: gone after restore")
+                    continue
+                diff = {k: (v, current.get(k)) for k, v in before.items()
+                        if current.get(k) != v}
+                if diff:
+                    problems.append(f"{spec.name} {rec['source_key']}: differs from its "
+                                    f"before-image in {sorted(diff)}")
+        return problems
