@@ -148,6 +148,30 @@ def transform(
         raise typer.Exit(EXIT_FAILED)
 
 
+@app.command()
+def scope(ctx: typer.Context) -> None:
+    """Inventory the Bizstim account, check the plan, estimate the extraction."""
+    from bizstim_migrate.scope_view import scope_markdown, scope_tables
+    from extract.client import BizstimClient
+    from extract.inventory import take_inventory
+
+    workspace: Workspace = ctx.obj
+    try:
+        config = resolve_client_config()
+        inventory = take_inventory(BizstimClient(config))
+    except BizstimError as error:
+        _fail(error)
+    keys = max(len(config.api_keys), 2)
+    for table in scope_tables(inventory, keys):
+        console.print(table)
+    workspace.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = workspace.reports_dir / "scope.md"
+    path.write_text(scope_markdown(inventory, keys))
+    console.print(f"Scope written to {path}")
+    if not all(check.ok for check in inventory.keys):
+        raise typer.Exit(EXIT_ACCESS)
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     ctx: typer.Context,

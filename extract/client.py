@@ -109,6 +109,10 @@ class BizstimClient:
         """
         return self._request(path, what=what, on_success=_parse_envelope, tally=tally).body
 
+    def get_json_with_key(self, index: int, path: str, *, what: str) -> Any:
+        """The same, on one given key (to check each key's access)."""
+        return self._request(path, what=what, on_success=_parse_envelope, key_index=index).body
+
     def download(self, path: str, *, what: str, into_dir: str,
                  tally: RequestTally | None = None) -> tuple[str, int, str]:
         """GET raw bytes into a temporary file in into_dir, hashing as it
@@ -151,6 +155,7 @@ class BizstimClient:
         on_success: Callable[[requests.Response], Any],
         stream: bool = False,
         tally: RequestTally | None = None,
+        key_index: int | None = None,
     ) -> Fetched:
         tally = tally or RequestTally()
         url = f"{self.config.base_url.rstrip('/')}{settings.API_PREFIX}/{path}"
@@ -158,7 +163,7 @@ class BizstimClient:
         rate_limited = 0
         last_problem = ""
         while True:
-            index, key, waited = self.pool.acquire()
+            index, key, waited = self.pool.acquire(key_index)
             tally.sent(waited)
             label = self.pool.label_of(index)
             session = self._session(index)

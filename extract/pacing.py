@@ -36,6 +36,7 @@ class KeyBudget:
     window_started: float | None = None
     sent: int = 0
     rate_limited: int = 0
+    disabled: bool = False  # refused by the server (no API access): never used again
 
     def __post_init__(self) -> None:
         if self.remaining < 0:
@@ -92,9 +93,9 @@ class KeyPool:
     def label_of(self, index: int) -> str:
         return self._budgets[index].label
 
-    def acquire(self) -> tuple[int, str, float]:
+    def acquire(self, only: int | None = None) -> tuple[int, str, float]:
         """Reserve one request; returns (key index, key, seconds waited for
-        budget). Blocks while every key is spent."""
+        budget). Blocks while every key (or key `only`) is spent."""
         asked = time.monotonic()
         with self._cond:
             while True:
@@ -102,6 +103,8 @@ class KeyPool:
                 best = None
                 for i, budget in enumerate(self._budgets):
                     budget.roll(now)
+                    if (only is not None and i != only) or budget.disabled:
+                        continue
                     if budget.remaining > 0 and (
                         best is None or budget.remaining > self._budgets[best].remaining
                     ):
@@ -126,6 +129,13 @@ class KeyPool:
                 finally:
                     self._waiters -= 1
                     self._stop_blocked(time.monotonic())
+
+    def disable(self, index: int) -> None:
+        """Stop using a key the server refused (the others carry on)."""
+        with self._cond:
+            self._budgets[index].disabled = True
+            if all(b.disabled for b in self._budgets):
+                raise ValueError("every API key was refused")
 
     def observe(self, index: int, headers: dict[str, str] | None) -> None:
         """Correct a key's budget from the rate-limit headers of a response."""

@@ -42,3 +42,32 @@ def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):
     assert "Sandboxes stopped." in out
     for key in json.loads(env["SOURCES__BIZSTIM__API_KEY"]):
         assert key not in out + err
+
+
+def test_scope_inventories_the_account_and_estimates_the_extraction(bizstim_sandbox, workspace):
+    from tests.conftest import bizstim_env
+
+    result = run_cli(["scope"], workspace, bizstim_env(bizstim_sandbox))
+    assert result.returncode == 0, result.output
+    scope = (workspace / "reports" / "scope.md").read_text()
+    assert "| clients | 300 |" in scope
+    assert "`custom_3`" in scope
+    requests_used = bizstim_sandbox.stats()["requests"]
+    assert requests_used < 60  # a scope costs a few dozen requests, not an extraction
+    # the estimate is close to what the extraction then really needs
+    estimated = sum(int(line.split("|")[2].replace(",", "")) for line in scope.splitlines()
+                    if line.startswith("| ") and line.count("|") == 5 and "requests" not in line
+                    and "---" not in line)
+    assert run_cli(["extract"], workspace, bizstim_env(bizstim_sandbox)).returncode == 0
+    actual = bizstim_sandbox.stats()["requests"] - requests_used
+    assert abs(estimated - actual) / actual < 0.15
+
+
+def test_scope_reports_a_key_without_api_access(bizstim_sandbox, workspace):
+    from tests.conftest import bizstim_env
+
+    keys = bizstim_sandbox.api_keys[:1] + bizstim_sandbox.keys_by_plan["small_business"]
+    result = run_cli(["scope"], workspace, bizstim_env(bizstim_sandbox, keys=keys))
+    assert result.returncode == 3
+    scope = (workspace / "reports" / "scope.md").read_text()
+    assert "| key1 | ok" in scope and "| key2 | refused" in scope and "Enterprise" in scope
