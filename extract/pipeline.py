@@ -56,6 +56,7 @@ class EndpointStats:
     pages: int = 0
     requests: int = 0  # every request sent for it, retries included
     not_found: int = 0
+    malformed: int = 0
     rate_limited: int = 0
     elapsed_seconds: float = 0.0  # since its phase started
     # seconds its requests waited for quota, divided by the requests in flight
@@ -140,6 +141,11 @@ def run_extraction(
             for t in tables
         }
         report.warnings += _total_drift_warnings(con, extraction_id, report.stored)
+    report.warnings += [
+        f"{s.table}: {s.malformed} record(s) were not records (no id, or not an object); "
+        "they are kept with the reason in bizstim_raw._malformed_records"
+        for s in report.endpoints if s.malformed
+    ]
     _close_attempt(warehouse, report, attempt_started, client, started)
     _mark(warehouse, extraction_id, "succeeded", None, finished=True)
     return report
@@ -223,6 +229,7 @@ def _add(stats: EndpointStats, counters: EndpointCounters, elapsed: float, width
     stats.records += counters.records
     stats.pages += counters.pages
     stats.not_found += counters.not_found
+    stats.malformed += counters.malformed
     stats.requests += counters.tally.requests
     stats.rate_limited += counters.tally.rate_limited
     # requests wait side by side: per worker, this is wall time

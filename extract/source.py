@@ -10,6 +10,7 @@ which is what makes a killed run resumable with every record exactly once.
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -36,6 +37,13 @@ FETCH_LOG_HINTS = dlt.mark.make_hints(
 ACCOUNT_HINTS = dlt.mark.make_hints(
     table_name="_account", write_disposition="merge", primary_key="name"
 )
+# records Bizstim sent that cannot be stored as records (not an object, or no
+# id): kept whole with the reason, so nothing disappears unseen
+MALFORMED_HINTS = dlt.mark.make_hints(
+    table_name="_malformed_records",
+    write_disposition="merge",
+    primary_key=[EXTRACTION_ID_COLUMN, "endpoint", "ref", "position"],
+)
 RAW_COLUMNS = {EXTRACTION_ID_COLUMN: {"data_type": "bigint"}}
 
 
@@ -44,6 +52,7 @@ class EndpointCounters:
     records: int = 0
     pages: int = 0
     not_found: int = 0
+    malformed: int = 0
     max_total: int = 0
     tally: RequestTally = field(default_factory=RequestTally)
 
@@ -108,14 +117,27 @@ class _Batcher:
         self.run, self.table = run, table
         self.records: list[dict[str, Any]] = []
         self.log: list[dict[str, Any]] = []
+        self.malformed: list[dict[str, Any]] = []
 
-    def add(self, records: list[dict[str, Any]], log_row: dict[str, Any]) -> None:
-        self.records.extend(records)
+    def add(self, records: list[Any], log_row: dict[str, Any]) -> None:
+        good = []
+        for position, record in enumerate(records):
+            reason = _malformed_reason(record)
+            if reason is None:
+                good.append(record)
+            else:
+                self.malformed.append({
+                    EXTRACTION_ID_COLUMN: self.run.extraction_id, "endpoint": log_row["endpoint"],
+                    "ref": log_row["ref"], "position": position, "reason": reason,
+                    "record_json": json.dumps(record, ensure_ascii=False, default=str),
+                })
+        self.records.extend(good)
         self.log.append(log_row)
         counter = self.run.counter(self.table)
-        counter.records += len(records)
+        counter.records += len(good)
+        counter.malformed += len(records) - len(good)
         self.run._records_this_run += len(records)
-        self.run.on_progress(self.table, len(records))
+        self.run.on_progress(self.table, len(good))
 
     def full(self) -> bool:
         return len(self.records) >= settings.ARROW_BATCH_RECORDS
@@ -123,10 +145,21 @@ class _Batcher:
     def flush(self) -> Iterator[Any]:
         if self.records:
             yield records_to_table(self.records, self.run.extraction_id)
+        if self.malformed:
+            yield dlt.mark.with_hints(pa.Table.from_pylist(self.malformed), MALFORMED_HINTS,
+                                      create_table_variant=True)
         if self.log:
             yield dlt.mark.with_hints(pa.Table.from_pylist(self.log), FETCH_LOG_HINTS,
                                       create_table_variant=True)
-        self.records, self.log = [], []
+        self.records, self.log, self.malformed = [], [], []
+
+
+def _malformed_reason(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return f"not a record but a JSON {type(record).__name__}"
+    if record.get("id") is None or str(record.get("id")).strip() == "":
+        return "the record has no id"
+    return None
 
 
 def _in_parallel(run: ExtractionRun, refs: Iterable[str], fetch_one: Callable[[str], Any]
@@ -186,8 +219,7 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
             run.timezone = str(envelope[settings.ENVELOPE_TIMEZONE_FIELD])
         counter.pages += 1
         counter.max_total = max(counter.max_total, page_total or 0)
-        batch.add([r for r in rows if isinstance(r, dict)],
-                   _log_row(run, endpoint.method, start, "ok", len(rows), page_total))
+        batch.add(rows, _log_row(run, endpoint.method, start, "ok", len(rows), page_total))
         return page_total or 0
 
     if total is None:
@@ -235,10 +267,11 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
         envelope = run.client.get_json(path, what=what, tally=counter.tally)
         body = envelope.get("response")
         if endpoint.kind == "records":
-            rows = [r for r in (body or []) if isinstance(r, dict)]
+            rows = body if isinstance(body, list) else [body]
             # the files of a client: keep the client they belong to
-            return [{**r, "client_id": r.get("client_id") or ref} for r in rows]
-        return [body] if isinstance(body, dict) else []
+            return [{**r, "client_id": r.get("client_id") or ref} if isinstance(r, dict) else r
+                    for r in rows]
+        return [body]
 
     for ref, error, rows in _in_parallel(run, plan.refs, fetch):
         if isinstance(error, NotFound):

@@ -38,3 +38,19 @@ def test_delta_is_new_changed_vanished_and_survives_a_second_close():
     assert again.per_object == first.per_object
     assert con.execute("select id, change, record_json from bizstim_raw._delta "
                        "order by id").fetchall() == delta
+
+
+def test_a_record_without_id_is_kept_aside_with_its_reason():
+    from extract.source import ExtractionRun, _Batcher
+
+    run = ExtractionRun(client=None, extraction_id=3, files=None, executor=None)
+    batch = _Batcher(run, "clients")
+    batch.add([{"id": "1", "first_name": "Ana"}, {"first_name": "No id"}, "just text"],
+              {"endpoint": "clients", "ref": "0"})
+    tables = list(batch.flush())
+    assert run.counters["clients"].records == 1 and run.counters["clients"].malformed == 2
+    kept = [row for item in tables if hasattr(item, "data")  # hinted: its own table
+            for row in item.data.to_pylist() if "reason" in row]
+    assert [(r["position"], r["reason"]) for r in kept] == [
+        (1, "the record has no id"), (2, "not a record but a JSON str")]
+    assert '"No id"' in kept[0]["record_json"]
