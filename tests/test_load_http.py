@@ -87,3 +87,26 @@ def test_an_expired_token_is_refreshed_once(serve):
     client._refresh_auth = lambda: current.update(token=next(tokens))
     client.request("GET", "/api/data/v9.2/contacts")
     assert [auth for _, _, auth in server.seen] == ["Bearer old", "Bearer new"]
+
+
+def test_the_freshsales_pacer_waits_for_the_reset_when_the_quota_is_spent():
+    from load.freshsales.client import HourlyQuotaPacer
+
+    pacer = HourlyQuotaPacer(limit=1000, window_seconds=3600)
+    pacer.before_request()
+    pacer.after_response(200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0.2"})
+    started = time.monotonic()
+    pacer.before_request()
+    assert time.monotonic() - started >= 0.19
+
+
+def test_freshsales_errors_read_as_one_sentence(serve):
+    from load.freshsales.client import freshsales_error
+
+    server, client = serve([json_response(400, {"errors": {"code": 400, "message": [
+        "Last name can't be blank", "Email is invalid"]}})])
+    client._parse_error = freshsales_error
+    with pytest.raises(ApiError) as refused:
+        client.request("POST", "/api/contacts", json={"contact": {}})
+    assert refused.value.message == "Last name can't be blank; Email is invalid"
+    assert refused.value.code == "400"
