@@ -35,3 +35,7 @@
 {% macro is_valid_email(column) -%}
     regexp_full_match({{ column }}, '[A-Za-z0-9._%+''-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}')
 {%- endmacro %}
+
+{% macro minutes_to_text(column) -%}
+    lpad(cast({{ column }} // 60 as varchar), 2, '0') || ':' || lpad(cast({{ column }} % 60 as varchar), 2, '0')
+{%- endmacro %}

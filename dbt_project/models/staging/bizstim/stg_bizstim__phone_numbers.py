@@ -20,13 +20,19 @@ TYPES = {
 
 
 def normalise(raw, region):
+    """(E.164 or None, is_valid, number type). A number libphonenumber finds
+    possible but not valid (an unassigned area code, say) keeps its E.164
+    form and is flagged: a migration should not drop a customer's phone
+    because a range is unknown; a string that cannot be a number is dropped."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None, False, None
+    if not phonenumbers.is_possible_number(number):
+        return None, False, None
     valid = phonenumbers.is_valid_number(number)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return (e164 if valid else None), valid, TYPES.get(phonenumbers.number_type(number), "other")
+    return e164, valid, TYPES.get(phonenumbers.number_type(number), "other")
 
 
 def model(dbt, session):
