@@ -1,0 +1,44 @@
+-- Notes and files as annotations on the contact or lead: the client's notes
+-- (no timestamp in Bizstim: the client's start date stands in) and every
+-- file with its bytes' location (the writer base64-encodes them).
+with people as (
+    select bizstim_client_id, 'contact' as regarding_entity from {{ ref('dynamics__contacts') }}
+    union all
+    select bizstim_client_id, 'lead' as regarding_entity from {{ ref('dynamics__leads') }}
+)
+
+select
+    'client_note:' || clients.client_id as bizstim_annotation_key,
+    clients.client_id as bizstim_client_id,
+    people.regarding_entity,
+    'Bizstim client notes' as subject,
+    clients.notes as notetext,
+    false as isdocument,
+    cast(null as varchar) as filename,
+    cast(null as varchar) as mimetype,
+    cast(null as varchar) as stored_path,
+    cast(null as varchar) as sha256,
+    cast(null as bigint) as size_bytes,
+    cast(clients.start_date as timestamp) as overriddencreatedon
+from {{ ref('stg_bizstim__clients') }} as clients
+inner join people on clients.client_id = people.bizstim_client_id
+where clients.notes is not null
+
+union all
+
+select
+    'file:' || files.file_id as bizstim_annotation_key,
+    files.client_id as bizstim_client_id,
+    people.regarding_entity,
+    coalesce(files.file_name, 'file-' || files.file_id) as subject,
+    cast(null as varchar) as notetext,
+    true as isdocument,
+    coalesce(files.file_name, 'file-' || files.file_id) as filename,
+    files.content_type as mimetype,
+    files.stored_path,
+    files.sha256,
+    files.stored_size_bytes as size_bytes,
+    files.uploaded_at_local as overriddencreatedon
+from {{ ref('stg_bizstim__client_files') }} as files
+inner join people on files.client_id = people.bizstim_client_id
+where {{ not_quarantined('quarantine__client_files', 'files.file_id', 'dynamics') }}

@@ -1,0 +1,20 @@
+-- One closed-won opportunity per revenue payment (regular or package) of a
+-- client loaded as a Contact, with the original payment date. Credits, debits
+-- and payments of Leads go to the non-revenue payments CSV instead.
+select
+    payments.payment_id as bizstim_payment_id,
+    payments.client_id as bizstim_client_id,
+    'Bizstim ' || payments.payment_kind || ' payment ' || payments.payment_id
+    || ' (' || cast(payments.payment_date as varchar) || ')' as name,
+    payments.amount as actualvalue,
+    payments.amount as estimatedvalue,
+    payments.payment_date as actualclosedate,
+    payments.payment_date as original_payment_date,
+    payments.currency_code,
+    contacts.owner_systemuserid,
+    payments.payment_kind
+from {{ ref('int_payments__classified') }} as payments
+inner join {{ ref('dynamics__contacts') }} as contacts
+    on payments.client_id = contacts.bizstim_client_id
+where payments.is_revenue
+    and {{ not_quarantined('quarantine__payments', 'payments.payment_id', 'dynamics') }}
