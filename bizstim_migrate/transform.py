@@ -22,8 +22,9 @@ PROFILES_DIR = REPO_ROOT
 
 # What each destination builds: its marts, and everything both share.
 EXCLUDED_FOR = {
-    "freshsales": ["path:models/marts/dynamics"],
-    "dynamics": ["path:models/marts/freshsales"],
+    "freshsales": ["path:models/marts/dynamics", "path:models/reconciliation/dynamics",
+                   "path:models/deliverables/dynamics"],
+    "dynamics": ["path:models/marts/freshsales", "path:models/reconciliation/freshsales"],
 }
 
 
