@@ -129,7 +129,7 @@ def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None =
                       f"(results in {outcome.run_results}).")
     else:
         err_console.print("[red]The gate is closed:[/] fix the failures above (failing rows "
-                          "are stored in the warehouse's *_dbt_test__audit schema), then run "
+                          "are stored in the warehouse's test_failures schema), then run "
                           "transform again. Nothing can be loaded until it passes.")
     return outcome.success
 

@@ -2,9 +2,8 @@
 -- (minTime, maxTime, slotDuration, sessionLimit) and the weekday windows of
 -- their availability record, validated (from before to, minTime before
 -- maxTime). Problems are listed; invalid parts are not passed on.
-{% set days = [('monday', 1, 'Mon'), ('tuesday', 2, 'Tue'), ('wednesday', 3, 'Wed'),
-               ('thursday', 4, 'Thu'), ('friday', 5, 'Fri'), ('saturday', 6, 'Sat'),
-               ('sunday', 7, 'Sun')] %}
+{% set days = [('monday', 'Mon'), ('tuesday', 'Tue'), ('wednesday', 'Wed'), ('thursday', 'Thu'),
+               ('friday', 'Fri'), ('saturday', 'Sat'), ('sunday', 'Sun')] %}
 with clients as (
     select client_id, client_settings_id, availability_id
     from {{ ref('stg_bizstim__clients') }}
@@ -15,39 +14,31 @@ settings as (
 ),
 
 availability as (
-    select * from {{ ref('stg_bizstim__availability') }}
+    -- the seven days as a list per record, computed row by row (no unpivot)
+    select
+        availability_id,
+        label,
+        valid_from,
+        valid_to,
+        list_filter([
+            {% for day, short in days %}
+            {'weekday': '{{ day }}', 'short': '{{ short }}',
+             'from_minutes': {{ day }}_from, 'to_minutes': {{ day }}_to}{{ "," if not loop.last }}
+            {% endfor %}
+        ], lambda w: w.from_minutes is not null or w.to_minutes is not null) as days
+    from {{ ref('stg_bizstim__availability') }}
 ),
 
 windows as (
-    {% for day, number, short in days %}
     select
         availability_id,
-        '{{ day }}' as weekday,
-        '{{ short }}' as weekday_short,
-        {{ number }} as day_number,
-        {{ day }}_from as from_minutes,
-        {{ day }}_to as to_minutes
+        label,
+        valid_from,
+        valid_to,
+        list_filter(days, lambda w: coalesce(w.from_minutes < w.to_minutes, false)) as open_days,
+        len(list_filter(days, lambda w: not coalesce(w.from_minutes < w.to_minutes, false)))
+            as invalid_windows
     from availability
-    where {{ day }}_from is not null or {{ day }}_to is not null
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
-window_summary as (
-    select
-        availability_id,
-        list(
-            {'weekday': weekday, 'from': {{ minutes_to_text('from_minutes') }},
-             'to': {{ minutes_to_text('to_minutes') }}}
-            order by day_number
-        ) filter (where from_minutes < to_minutes) as weekly_windows,
-        string_agg(
-            weekday_short || ' ' || {{ minutes_to_text('from_minutes') }} || '-'
-            || {{ minutes_to_text('to_minutes') }}, '; ' order by day_number
-        ) filter (where from_minutes < to_minutes) as weekly_windows_text,
-        count(*) filter (where not coalesce(from_minutes < to_minutes, false)) as invalid_windows
-    from windows
-    group by availability_id
 ),
 
 joined as (
@@ -56,21 +47,26 @@ joined as (
         clients.client_settings_id,
         clients.availability_id,
         settings.client_settings_id is not null as has_settings_record,
-        availability.availability_id is not null as has_availability_record,
+        windows.availability_id is not null as has_availability_record,
         settings.min_time_minutes,
         settings.max_time_minutes,
         settings.slot_duration_minutes,
         settings.session_limit,
-        availability.label as availability_label,
-        availability.valid_from,
-        availability.valid_to,
-        window_summary.weekly_windows,
-        window_summary.weekly_windows_text,
-        coalesce(window_summary.invalid_windows, 0) as invalid_windows
+        windows.label as availability_label,
+        windows.valid_from,
+        windows.valid_to,
+        list_transform(windows.open_days, lambda w: {
+            'weekday': w.weekday,
+            'from': {{ minutes_to_text('w.from_minutes') }},
+            'to': {{ minutes_to_text('w.to_minutes') }}
+        }) as weekly_windows,
+        nullif(array_to_string(list_transform(windows.open_days, lambda w: w.short || ' '
+            || {{ minutes_to_text('w.from_minutes') }} || '-'
+            || {{ minutes_to_text('w.to_minutes') }}), '; '), '') as weekly_windows_text,
+        coalesce(windows.invalid_windows, 0) as invalid_windows
     from clients
     left join settings on clients.client_settings_id = settings.client_settings_id
-    left join availability on clients.availability_id = availability.availability_id
-    left join window_summary on clients.availability_id = window_summary.availability_id
+    left join windows on clients.availability_id = windows.availability_id
 )
 
 select

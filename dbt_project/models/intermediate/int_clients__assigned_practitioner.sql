@@ -2,9 +2,13 @@
 -- them (ties: the most recent, then the lowest id). Their resolved user owns
 -- the client's records in the destination.
 with sessions as (
-    select client_id, practitioner_id, starts_at
-    from {{ ref('stg_bizstim__sessions') }}
-    where client_id is not null and practitioner_id is not null
+    -- only clients that exist: sessions of deleted clients are quarantined
+    -- with the session, not assigned
+    select sessions.client_id, sessions.practitioner_id, sessions.starts_at
+    from {{ ref('stg_bizstim__sessions') }} as sessions
+    inner join {{ ref('stg_bizstim__clients') }} as clients
+        on sessions.client_id = clients.client_id
+    where sessions.practitioner_id is not null
 ),
 
 counted as (

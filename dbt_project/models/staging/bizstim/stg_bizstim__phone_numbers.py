@@ -1,38 +1,67 @@
 """Every distinct phone string in Bizstim, normalised to E.164 with Google's
 libphonenumber (the `phonenumbers` package), not hand-written patterns.
 
-Only distinct strings are parsed (a few thousand even on large accounts), and
-the result is joined back in SQL, so the Python cost does not grow with rows.
-A number without a country code is read in the `phone_default_region` var.
+Only distinct strings are parsed, split across the machine's cores, and the
+result is joined back in SQL, so the Python cost grows with distinct numbers,
+not with rows. A number without a country code is read in the
+`phone_default_region` var.
 """
+
+import multiprocessing
+import os
 
 import phonenumbers
 import pyarrow as pa
 
 PEOPLE_COLUMNS = ("primary_phone_raw", "secondary_phone_raw", "mobile_phones_raw")
-TYPES = {
-    phonenumbers.PhoneNumberType.MOBILE: "mobile",
-    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed_line",
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
-    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
-    phonenumbers.PhoneNumberType.VOIP: "voip",
-}
+# below this many strings a worker process costs more than it saves
+PARALLEL_FROM = 20_000
 
 
 def normalise(raw, region):
-    """(E.164 or None, is_valid, number type). A number libphonenumber finds
-    possible but not valid (an unassigned area code, say) keeps its E.164
-    form and is flagged: a migration should not drop a customer's phone
-    because a range is unknown; a string that cannot be a number is dropped."""
+    """(E.164 or None, is_valid). A number libphonenumber finds possible but
+    not valid (an unassigned area code, say) keeps its E.164 form and is
+    flagged: a migration should not drop a customer's phone because a range is
+    unknown; a string that cannot be a number is dropped (kept raw upstream)."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return None, False, None
+        return None, False
     if not phonenumbers.is_possible_number(number):
-        return None, False, None
-    valid = phonenumbers.is_valid_number(number)
+        return None, False
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, valid, TYPES.get(phonenumbers.number_type(number), "other")
+    return e164, phonenumbers.is_valid_number(number)
+
+
+def normalise_chunk(raws, region):
+    return [normalise(raw, region) for raw in raws]
+
+
+def _child(raws, region, connection):
+    connection.send(normalise_chunk(raws, region))
+    connection.close()
+
+
+def normalise_in_parallel(raws, region, workers):
+    """Forked workers (the model's module cannot be imported by a spawned one,
+    and fork needs no pickling of this code); this process takes a share too."""
+    fork = multiprocessing.get_context("fork")
+    size = -(-len(raws) // workers)
+    chunks = [raws[i:i + size] for i in range(0, len(raws), size)]
+    children = []
+    for chunk in chunks[1:]:
+        receiver, sender = fork.Pipe(duplex=False)
+        process = fork.Process(target=_child, args=(chunk, region, sender), daemon=True)
+        process.start()
+        sender.close()
+        children.append((process, receiver))
+    parsed = normalise_chunk(chunks[0], region)
+    for process, receiver in children:
+        parsed.extend(receiver.recv())
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"a phone-normalising worker failed (exit {process.exitcode})")
+    return parsed
 
 
 def model(dbt, session):
@@ -53,10 +82,13 @@ def model(dbt, session):
                     # a column may hold several numbers, comma-separated
                     distinct.update(part.strip() for part in value.split(",") if part.strip())
     raws = sorted(distinct)
-    parsed = [normalise(raw, region) for raw in raws]
+    workers = min(os.cpu_count() or 1, 4)
+    if len(raws) >= PARALLEL_FROM and workers > 1:
+        parsed = normalise_in_parallel(raws, region, workers)
+    else:
+        parsed = normalise_chunk(raws, region)
     return pa.table({
         "phone_raw": pa.array(raws, pa.string()),
         "phone_e164": pa.array([p[0] for p in parsed], pa.string()),
         "is_valid": pa.array([p[1] for p in parsed], pa.bool_()),
-        "number_type": pa.array([p[2] for p in parsed], pa.string()),
     })
