@@ -19,18 +19,19 @@ PARALLEL_FROM = 20_000
 
 
 def normalise(raw, region):
-    """(E.164 or None, is_valid). A number libphonenumber finds possible but
-    not valid (an unassigned area code, say) keeps its E.164 form and is
-    flagged: a migration should not drop a customer's phone because a range is
-    unknown; a string that cannot be a number is dropped (kept raw upstream)."""
+    """(E.164 or None, why not). A number libphonenumber finds *possible*
+    (right length for its country) keeps its E.164 form even when its range
+    is unassigned: a migration should not drop a customer's phone because a
+    range is unknown, and checking full validity doubles the cost on large
+    accounts. A string that cannot be a number gets no E.164 (its raw text is
+    kept upstream, in int_phones__by_owner.unreadable_phones)."""
     try:
         number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None, False
+    except phonenumbers.NumberParseException as error:
+        return None, f"not a phone number ({error.error_type})"
     if not phonenumbers.is_possible_number(number):
-        return None, False
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, phonenumbers.is_valid_number(number)
+        return None, "wrong length for its country"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def normalise_chunk(raws, region):
@@ -90,5 +91,5 @@ def model(dbt, session):
     return pa.table({
         "phone_raw": pa.array(raws, pa.string()),
         "phone_e164": pa.array([p[0] for p in parsed], pa.string()),
-        "is_valid": pa.array([p[1] for p in parsed], pa.bool_()),
+        "unreadable_because": pa.array([p[1] for p in parsed], pa.string()),
     })
