@@ -2,10 +2,15 @@
 -- (minTime, maxTime, slotDuration, sessionLimit) and the weekday windows of
 -- their availability record, validated (from before to, minTime before
 -- maxTime). Problems are listed; invalid parts are not passed on.
+-- Lambdas over struct fields (w.from_minutes) are not table references:
+-- noqa: disable=RF01,RF03
 {% set days = [('monday', 'Mon'), ('tuesday', 'Tue'), ('wednesday', 'Wed'), ('thursday', 'Thu'),
                ('friday', 'Fri'), ('saturday', 'Sat'), ('sunday', 'Sun')] %}
 with clients as (
-    select client_id, client_settings_id, availability_id
+    select
+        client_id,
+        client_settings_id,
+        availability_id
     from {{ ref('stg_bizstim__clients') }}
 ),
 
@@ -22,8 +27,10 @@ availability as (
         valid_to,
         list_filter([
             {% for day, short in days %}
-            {'weekday': '{{ day }}', 'short': '{{ short }}',
-             'from_minutes': {{ day }}_from, 'to_minutes': {{ day }}_to}{{ "," if not loop.last }}
+                {
+                    'weekday': '{{ day }}', 'short': '{{ short }}',
+                    'from_minutes': {{ day }}_from, 'to_minutes': {{ day }}_to
+                }{{ "," if not loop.last }}
             {% endfor %}
         ], lambda w: w.from_minutes is not null or w.to_minutes is not null) as days
     from {{ ref('stg_bizstim__availability') }}
@@ -31,12 +38,12 @@ availability as (
 
 windows as (
     select
-        availability_id,
-        label,
-        valid_from,
-        valid_to,
-        list_filter(days, lambda w: coalesce(w.from_minutes < w.to_minutes, false)) as open_days,
-        len(list_filter(days, lambda w: not coalesce(w.from_minutes < w.to_minutes, false)))
+        availability.availability_id,
+        availability.label,
+        availability.valid_from,
+        availability.valid_to,
+        list_filter(availability.days, lambda w: coalesce(w.from_minutes < w.to_minutes, false)) as open_days,
+        len(list_filter(availability.days, lambda w: not coalesce(w.from_minutes < w.to_minutes, false)))
             as invalid_windows
     from availability
 ),
@@ -60,9 +67,11 @@ joined as (
             'from': {{ minutes_to_text('w.from_minutes') }},
             'to': {{ minutes_to_text('w.to_minutes') }}
         }) as weekly_windows,
-        nullif(array_to_string(list_transform(windows.open_days, lambda w: w.short || ' '
+        nullif(array_to_string(list_transform(
+            windows.open_days, lambda w: w.short || ' '
             || {{ minutes_to_text('w.from_minutes') }} || '-'
-            || {{ minutes_to_text('w.to_minutes') }}), '; '), '') as weekly_windows_text,
+            || {{ minutes_to_text('w.to_minutes') }}
+        ), '; '), '') as weekly_windows_text,
         coalesce(windows.invalid_windows, 0) as invalid_windows
     from clients
     left join settings on clients.client_settings_id = settings.client_settings_id
@@ -86,11 +95,14 @@ select
     settings_valid,
     list_filter([
         case when client_settings_id is not null and not has_settings_record
-            then 'missing_settings_record' end,
+                then 'missing_settings_record'
+        end,
         case when has_settings_record and min_time_minutes >= max_time_minutes
-            then 'min_time_after_max_time' end,
+                then 'min_time_after_max_time'
+        end,
         case when availability_id is not null and not has_availability_record
-            then 'missing_availability_record' end,
+                then 'missing_availability_record'
+        end,
         case when invalid_windows > 0 then 'window_from_after_to' end
     ], lambda p: p is not null) as problems
 from (
@@ -99,4 +111,4 @@ from (
         has_settings_record
         and coalesce(min_time_minutes < max_time_minutes, false) as settings_valid
     from joined
-)
+) as with_validity

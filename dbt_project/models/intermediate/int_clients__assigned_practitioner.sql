@@ -4,7 +4,10 @@
 with sessions as (
     -- only clients that exist: sessions of deleted clients are quarantined
     -- with the session, not assigned
-    select sessions.client_id, sessions.practitioner_id, sessions.starts_at
+    select
+        sessions.client_id,
+        sessions.practitioner_id,
+        sessions.starts_at
     from {{ ref('stg_bizstim__sessions') }} as sessions
     inner join {{ ref('stg_bizstim__clients') }} as clients
         on sessions.client_id = clients.client_id
@@ -26,13 +29,15 @@ ranked as (
         *,
         row_number() over (
             partition by client_id
-            order by session_count desc, last_session_at desc, practitioner_id
+            order by session_count desc, last_session_at desc, practitioner_id asc
         ) as rank_for_client
     from counted
 ),
 
 people as (
-    select person_key, unnest(practitioner_ids) as practitioner_id
+    select
+        person_key,
+        unnest(practitioner_ids) as practitioner_id
     from {{ ref('int_people__deduplicated') }}
 )
 

@@ -2,11 +2,16 @@
 -- Sales-qualified = status active or inactive AND at least one regular (0) or
 -- package (3) payment. Prospects, and clients who never paid, are Leads.
 with clients as (
-    select client_id, client_status from {{ ref('stg_bizstim__clients') }}
+    select
+        client_id,
+        client_status
+    from {{ ref('stg_bizstim__clients') }}
 ),
 
 revenue as (
-    select client_id, count(*) as revenue_payments
+    select
+        client_id,
+        count(*) as revenue_payments
     from {{ ref('stg_bizstim__payments') }}
     where payment_kind in ('regular', 'package')
     group by client_id

@@ -5,9 +5,8 @@ select
     payments.*,
     payments.payment_kind in ('regular', 'package') as is_revenue,
     clients.client_id is not null as client_exists,
-    payments.currency_code in (
-        {%- for code in var('accepted_currencies') %}'{{ code }}'{{ "," if not loop.last }}{% endfor -%}
-    ) as currency_accepted
+    list_contains({{ var('accepted_currencies') | tojson | replace('"', "'") }}, payments.currency_code)
+        as currency_accepted
 from {{ ref('stg_bizstim__payments') }} as payments
 left join {{ ref('stg_bizstim__clients') }} as clients
     on payments.client_id = clients.client_id

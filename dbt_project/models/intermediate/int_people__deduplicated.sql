@@ -56,8 +56,10 @@ users as (
 
 records as (
     select * from staff
-    union all select * from practitioners
-    union all select * from users
+    union all
+    select * from practitioners
+    union all
+    select * from users
 ),
 
 by_account as (
@@ -97,15 +99,15 @@ people as (
         accounts.person_key,
         max(accounts.email) as email,
         arg_min(by_account.first_name, by_account.name_priority)
-            filter (where by_account.first_name is not null) as first_name,
+        filter (where by_account.first_name is not null) as first_name,
         arg_min(by_account.last_name, by_account.name_priority)
-            filter (where by_account.last_name is not null) as last_name,
+        filter (where by_account.last_name is not null) as last_name,
         list(distinct by_account.source_id order by by_account.source_id)
-            filter (where by_account.source_type = 'staff') as staff_ids,
+        filter (where by_account.source_type = 'staff') as staff_ids,
         list(distinct by_account.source_id order by by_account.source_id)
-            filter (where by_account.source_type = 'practitioner') as practitioner_ids,
+        filter (where by_account.source_type = 'practitioner') as practitioner_ids,
         list(distinct by_account.source_id order by by_account.source_id)
-            filter (where by_account.source_type = 'user') as user_ids,
+        filter (where by_account.source_type = 'user') as user_ids,
         max(by_account.practitioner_wage) as practitioner_wage,
         max(by_account.wage_tier) as wage_tier,
         bool_or(by_account.user_type = 'admin') as is_admin,

@@ -8,23 +8,31 @@ raw_lists as (
     {% for owner_type, model in [('client', 'stg_bizstim__clients'),
                                  ('practitioner', 'stg_bizstim__practitioners'),
                                  ('staff', 'stg_bizstim__staffs')] %}
-    select
-        '{{ owner_type }}' as owner_type,
-        {{ owner_type }}_id as owner_id,
-        list_concat({{ split_list('primary_phone_raw') }}, {{ split_list('secondary_phone_raw') }})
-            as work_numbers,
-        {{ split_list('mobile_phones_raw') }} as mobile_numbers
-    from {{ ref(model) }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ owner_type }}' as owner_type,
+            {{ owner_type }}_id as owner_id,
+            list_concat({{ split_list('primary_phone_raw') }}, {{ split_list('secondary_phone_raw') }})
+                as work_numbers,
+            {{ split_list('mobile_phones_raw') }} as mobile_numbers
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 exploded as (
-    select owner_type, owner_id, 'work' as kind, unnest(work_numbers) as phone_raw,
+    select
+        owner_type,
+        owner_id,
+        'work' as kind,
+        unnest(work_numbers) as phone_raw,
         generate_subscripts(work_numbers, 1) as position
     from raw_lists
     union all
-    select owner_type, owner_id, 'mobile' as kind, unnest(mobile_numbers) as phone_raw,
+    select
+        owner_type,
+        owner_id,
+        'mobile' as kind,
+        unnest(mobile_numbers) as phone_raw,
         generate_subscripts(mobile_numbers, 1) as position
     from raw_lists
 ),

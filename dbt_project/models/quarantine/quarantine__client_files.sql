@@ -9,12 +9,17 @@ clients as (
 ),
 
 held_clients as (
-    select distinct source_id as client_id, destination
+    select distinct
+        source_id as client_id,
+        destination
     from {{ ref('quarantine__clients') }}
 ),
 
 reasons as (
-    select file_id, 'all' as destination, 'file_not_fetched' as reason_code,
+    select
+        file_id,
+        'all' as destination,
+        'file_not_fetched' as reason_code,
         'File ' || file_id || ' (' || coalesce(file_name, 'no name') || ') could not be '
         || 'downloaded from Bizstim: check it exists, then extract again.' as reason
     from files
@@ -22,7 +27,10 @@ reasons as (
 
     union all
 
-    select files.file_id, 'all' as destination, 'orphan_file' as reason_code,
+    select
+        files.file_id,
+        'all' as destination,
+        'orphan_file' as reason_code,
         'File ' || files.file_id || ' belongs to client ' || coalesce(files.client_id, '(none)')
         || ', who does not exist in Bizstim.' as reason
     from files
@@ -31,12 +39,20 @@ reasons as (
 
     union all
 
-    select files.file_id, held_clients.destination, 'client_quarantined' as reason_code,
+    select
+        files.file_id,
+        held_clients.destination,
+        'client_quarantined' as reason_code,
         'File ' || files.file_id || ' waits for client ' || files.client_id
         || ', who is in quarantine.' as reason
     from files
     inner join held_clients on files.client_id = held_clients.client_id
 )
 
-select 'client_files' as object, file_id as source_id, destination, reason_code, reason
+select
+    'client_files' as object,
+    file_id as source_id,
+    destination,
+    reason_code,
+    reason
 from reasons

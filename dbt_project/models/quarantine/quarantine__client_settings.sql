@@ -2,7 +2,9 @@
 -- maxTime, a schedule that does not exist, a window that ends before it
 -- starts. The client still loads; these fields stay empty until fixed.
 with rules as (
-    select client_id, unnest(problems) as problem
+    select
+        client_id,
+        unnest(problems) as problem
     from {{ ref('int_availability__rules') }}
 )
 

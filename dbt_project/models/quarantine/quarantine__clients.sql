@@ -42,20 +42,20 @@ reasons as (
     where last_name is null and email is null and first_name is not null
 
     {% if var('owner_unresolved') == 'quarantine' %}
-    {% for destination in ['freshsales', 'dynamics'] %}
-    union all
+        {% for destination in ['freshsales', 'dynamics'] %}
+            union all
 
-    select
-        owners.client_id,
-        '{{ destination }}' as destination,
-        'owner_unresolved' as reason_code,
-        'Client ' || owners.client_id || ' belongs to practitioner ' || owners.practitioner_id
-        || coalesce(' (' || owners.owner_email || ')', ' (no email)')
-        || ', who has no {{ destination }} user: provision one (see the provisioning queue), '
-        || 'then run transform again.' as reason
-    from owners
-    where owners.{{ destination }}_resolution <> 'resolved'
-    {% endfor %}
+            select
+                owners.client_id,
+                '{{ destination }}' as destination,
+                'owner_unresolved' as reason_code,
+                'Client ' || owners.client_id || ' belongs to practitioner ' || owners.practitioner_id
+                || coalesce(' (' || owners.owner_email || ')', ' (no email)')
+                || ', who has no {{ destination }} user: provision one (see the provisioning queue), '
+                || 'then run transform again.' as reason
+            from owners
+            where owners.{{ destination }}_resolution <> 'resolved'
+        {% endfor %}
     {% endif %}
 )
 

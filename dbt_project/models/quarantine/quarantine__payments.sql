@@ -6,12 +6,17 @@ with payments as (
 ),
 
 held_clients as (
-    select distinct source_id as client_id, destination
+    select distinct
+        source_id as client_id,
+        destination
     from {{ ref('quarantine__clients') }}
 ),
 
 reasons as (
-    select payment_id, 'all' as destination, 'orphan_payment' as reason_code,
+    select
+        payment_id,
+        'all' as destination,
+        'orphan_payment' as reason_code,
         'Payment ' || payment_id || ' belongs to client ' || coalesce(client_id, '(none)')
         || ', who does not exist in Bizstim (deleted?): re-attach it in Bizstim or accept '
         || 'that it is left out.' as reason
@@ -20,7 +25,10 @@ reasons as (
 
     union all
 
-    select payments.payment_id, held_clients.destination, 'client_quarantined' as reason_code,
+    select
+        payments.payment_id,
+        held_clients.destination,
+        'client_quarantined' as reason_code,
         'Payment ' || payments.payment_id || ' waits for client ' || payments.client_id
         || ', who is in quarantine: fix the client first.' as reason
     from payments
@@ -28,7 +36,10 @@ reasons as (
 
     union all
 
-    select payment_id, 'all' as destination, 'invalid_amount' as reason_code,
+    select
+        payment_id,
+        'all' as destination,
+        'invalid_amount' as reason_code,
         'Payment ' || payment_id || ' has no readable amount or date: correct it in Bizstim.'
             as reason
     from payments
@@ -36,7 +47,10 @@ reasons as (
 
     union all
 
-    select payment_id, 'all' as destination, 'unknown_payment_kind' as reason_code,
+    select
+        payment_id,
+        'all' as destination,
+        'unknown_payment_kind' as reason_code,
         'Payment ' || payment_id || ' has revenue_credit ' || coalesce(revenue_credit_code, '(empty)')
         || ', which is none of regular, credit, debit or package.' as reason
     from payments
@@ -44,7 +58,10 @@ reasons as (
 
     union all
 
-    select payment_id, 'all' as destination, 'unknown_currency' as reason_code,
+    select
+        payment_id,
+        'all' as destination,
+        'unknown_currency' as reason_code,
         'Payment ' || payment_id || ' is in ' || currency_code || ', which the destination '
         || 'does not accept: set the account_currency var or add the currency.' as reason
     from payments

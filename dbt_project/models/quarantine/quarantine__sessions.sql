@@ -9,12 +9,17 @@ clients as (
 ),
 
 held_clients as (
-    select distinct source_id as client_id, destination
+    select distinct
+        source_id as client_id,
+        destination
     from {{ ref('quarantine__clients') }}
 ),
 
 reasons as (
-    select sessions.session_id, 'all' as destination, 'orphan_session' as reason_code,
+    select
+        sessions.session_id,
+        'all' as destination,
+        'orphan_session' as reason_code,
         'Session ' || sessions.session_id || ' belongs to client '
         || coalesce(sessions.client_id, '(none)') || ', who does not exist in Bizstim.' as reason
     from sessions
@@ -23,7 +28,10 @@ reasons as (
 
     union all
 
-    select sessions.session_id, held_clients.destination, 'client_quarantined' as reason_code,
+    select
+        sessions.session_id,
+        held_clients.destination,
+        'client_quarantined' as reason_code,
         'Session ' || sessions.session_id || ' waits for client ' || sessions.client_id
         || ', who is in quarantine.' as reason
     from sessions
@@ -31,11 +39,19 @@ reasons as (
 
     union all
 
-    select session_id, 'all' as destination, 'invalid_time' as reason_code,
+    select
+        session_id,
+        'all' as destination,
+        'invalid_time' as reason_code,
         'Session ' || session_id || ' has no readable date or start/end time.' as reason
     from sessions
     where starts_at is null or ends_at is null
 )
 
-select 'sessions' as object, session_id as source_id, destination, reason_code, reason
+select
+    'sessions' as object,
+    session_id as source_id,
+    destination,
+    reason_code,
+    reason
 from reasons

@@ -17,5 +17,5 @@ from {{ ref('int_payments__classified') }} as payments
 where {{ not_quarantined('quarantine__payments', 'payments.payment_id', 'dynamics') }}
     and (
         not payments.is_revenue
-        or payments.client_id in (select bizstim_client_id from {{ ref('dynamics__leads') }})
+        or payments.client_id in (select leads.bizstim_client_id from {{ ref('dynamics__leads') }} as leads)
     )

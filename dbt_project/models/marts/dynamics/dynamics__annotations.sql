@@ -2,9 +2,15 @@
 -- (no timestamp in Bizstim: the client's start date stands in) and every
 -- file with its bytes' location (the writer base64-encodes them).
 with people as (
-    select bizstim_client_id, 'contact' as regarding_entity from {{ ref('dynamics__contacts') }}
+    select
+        bizstim_client_id,
+        'contact' as regarding_entity
+    from {{ ref('dynamics__contacts') }}
     union all
-    select bizstim_client_id, 'lead' as regarding_entity from {{ ref('dynamics__leads') }}
+    select
+        bizstim_client_id,
+        'lead' as regarding_entity
+    from {{ ref('dynamics__leads') }}
 )
 
 select

@@ -6,10 +6,16 @@ with sessions as (
 ),
 
 people as (
-    select bizstim_client_id, 'contact' as regarding_entity, owner_systemuserid
+    select
+        bizstim_client_id,
+        'contact' as regarding_entity,
+        owner_systemuserid
     from {{ ref('dynamics__contacts') }}
     union all
-    select bizstim_client_id, 'lead' as regarding_entity, owner_systemuserid
+    select
+        bizstim_client_id,
+        'lead' as regarding_entity,
+        owner_systemuserid
     from {{ ref('dynamics__leads') }}
 )
 

@@ -7,9 +7,14 @@ with sessions as (
 ),
 
 practitioners as (
-    select people.practitioner_id, owners.freshsales_user_id, owners.freshsales_resolution
+    select
+        people.practitioner_id,
+        owners.freshsales_user_id,
+        owners.freshsales_resolution
     from (
-        select person_key, unnest(practitioner_ids) as practitioner_id
+        select
+            person_key,
+            unnest(practitioner_ids) as practitioner_id
         from {{ ref('int_people__deduplicated') }}
     ) as people
     inner join {{ ref('int_owners__resolved_by_email') }} as owners
@@ -26,7 +31,8 @@ select
     sessions.ends_at as end_date,
     sessions.account_timezone as time_zone,
     case when practitioners.freshsales_resolution = 'resolved'
-        then practitioners.freshsales_user_id end as owner_id,
+            then practitioners.freshsales_user_id
+    end as owner_id,
     sessions.is_confirmed
 from sessions
 inner join {{ ref('freshsales__contacts') }} as contacts

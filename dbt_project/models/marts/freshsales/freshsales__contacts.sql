@@ -7,7 +7,8 @@ with clients as (
 ),
 
 phones as (
-    select * from {{ ref('int_phones__by_owner') }} where owner_type = 'client'
+    select * from {{ ref('int_phones__by_owner') }}
+    where owner_type = 'client'
 ),
 
 owners as (

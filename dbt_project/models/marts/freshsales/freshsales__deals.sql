@@ -8,7 +8,11 @@ with payments as (
 ),
 
 contacts as (
-    select bizstim_client_id, first_name, last_name, owner_id
+    select
+        bizstim_client_id,
+        first_name,
+        last_name,
+        owner_id
     from {{ ref('freshsales__contacts') }}
 )
 

@@ -8,6 +8,9 @@ select
 from {{ ref('stg_bizstim__service_groups') }}
 where group_name is not null
 {% if var('freshsales_payments_as') == 'deals' %}
-union all
-select 'payments' as bizstim_service_group_id, 'Bizstim payments' as name, true as is_active
+    union all
+    select
+        'payments' as bizstim_service_group_id,
+        'Bizstim payments' as name,
+        true as is_active
 {% endif %}

@@ -16,7 +16,8 @@ select
         ' ', service_description,
         case when session_count is not null then '| Sessions in package: ' || session_count end,
         case when default_wage is not null
-            then '| Default practitioner wage: ' || cast(default_wage as varchar) end
+                then '| Default practitioner wage: ' || cast(default_wage as varchar)
+        end
     ) as description,
     service_cost as unit_price,
     '{{ var("account_currency") }}' as currency_code,
@@ -24,18 +25,18 @@ select
     default_wage as cf_default_practitioner_wage
 from services
 {% if var('freshsales_payments_as') == 'deals' %}
-union all
-select
-    'payment:' || kind as bizstim_product_key,
-    cast(null as varchar) as bizstim_service_id,
-    'Bizstim payment (' || kind || ')' as name,
-    'Bizstim payments' as category,
-    'BZ-PAY-' || upper(kind) as product_code,
-    true as is_active,
-    'A line per Bizstim payment of this kind (migrated payment history).' as description,
-    cast(0 as decimal(12, 2)) as unit_price,
-    '{{ var("account_currency") }}' as currency_code,
-    cast(null as integer) as cf_session_count,
-    cast(null as decimal(12, 2)) as cf_default_practitioner_wage
-from (values ('regular'), ('credit'), ('debit'), ('package')) as kinds (kind)
+    union all
+    select
+        'payment:' || kind as bizstim_product_key,
+        cast(null as varchar) as bizstim_service_id,
+        'Bizstim payment (' || kind || ')' as name,
+        'Bizstim payments' as category,
+        'BZ-PAY-' || upper(kind) as product_code,
+        true as is_active,
+        'A line per Bizstim payment of this kind (migrated payment history).' as description,
+        cast(0 as decimal(12, 2)) as unit_price,
+        '{{ var("account_currency") }}' as currency_code,
+        cast(null as integer) as cf_session_count,
+        cast(null as decimal(12, 2)) as cf_default_practitioner_wage
+    from (select unnest(['regular', 'credit', 'debit', 'package']) as kind) as kinds
 {% endif %}

@@ -2,7 +2,9 @@
 -- created through the API): practitioners, staff and admins with no matching
 -- active user, with how many clients wait for them.
 with waiting as (
-    select owner_person_key, count(*) as clients_waiting
+    select
+        owner_person_key,
+        count(*) as clients_waiting
     from {{ ref('int_clients__assigned_practitioner') }}
     where freshsales_resolution <> 'resolved'
     group by owner_person_key

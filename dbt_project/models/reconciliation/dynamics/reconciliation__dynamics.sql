@@ -1,73 +1,63 @@
 -- Every extracted record is accounted for, per object:
 -- extracted = ready (in a Dynamics mart) + quarantined + excluded by rule.
 -- The balanced_accounting test fails the build when one row is off.
+{% set held_clients -%}
+    client_id in (
+        select held.source_id from {{ ref('quarantine__clients') }} as held
+        where held.destination in ('all', 'dynamics')
+    )
+{%- endset %}
+{% set people_records -%}
+    ({{ count_of('stg_bizstim__staffs') }}) + ({{ count_of('stg_bizstim__practitioners') }})
+    + ({{ count_of('stg_bizstim__users') }})
+{%- endset %}
+{% set updated_people_records -%}
+    select coalesce(sum(people.source_records), 0)
+    from {{ ref('int_people__deduplicated') }} as people
+    inner join {{ ref('dynamics__systemuser_updates') }} as updates
+        on people.person_key = updates.bizstim_person_key
+{%- endset %}
 with quarantined as (
-    select object, count(distinct source_id) as records
-    from {{ ref('quarantine__all') }}
-    where destination in ('all', 'dynamics')
-    group by object
-),
-
-people_records as (
     select
-        (select count(*) from {{ ref('stg_bizstim__staffs') }})
-        + (select count(*) from {{ ref('stg_bizstim__practitioners') }})
-        + (select count(*) from {{ ref('stg_bizstim__users') }}) as extracted,
-        (select coalesce(sum(people.source_records), 0)
-         from {{ ref('int_people__deduplicated') }} as people
-         inner join {{ ref('dynamics__systemuser_updates') }} as updates
-             on people.person_key = updates.bizstim_person_key) as ready
+        held.object,
+        count(distinct held.source_id) as records
+    from {{ ref('quarantine__all') }} as held
+    where held.destination in ('all', 'dynamics')
+    group by held.object
 ),
 
 counts as (
-    select 'clients' as object,
-        (select count(*) from {{ ref('stg_bizstim__clients') }}) as extracted,
-        (select count(*) from {{ ref('dynamics__contacts') }})
-        + (select count(*) from {{ ref('dynamics__leads') }}) as ready,
-        0 as excluded_by_rule, cast(null as varchar) as exclusion_rule
+    {{ reconciliation_row('clients', count_of('stg_bizstim__clients'),
+                          '(' ~ count_of('dynamics__contacts') ~ ') + ('
+                          ~ count_of('dynamics__leads') ~ ')') }}
     union all
-    select 'services',
-        (select count(*) from {{ ref('stg_bizstim__services') }}),
-        (select count(*) from {{ ref('dynamics__products') }}),
-        0, null
+    {{ reconciliation_row('services', count_of('stg_bizstim__services'),
+                          count_of('dynamics__products')) }}
     union all
-    select 'service_groups',
-        (select count(*) from {{ ref('stg_bizstim__service_groups') }}),
-        0,
-        (select count(*) from {{ ref('stg_bizstim__service_groups') }}),
-        'delivered as the service-groups CSV (bundles are configured by the admin)'
+    {{ reconciliation_row('service_groups', count_of('stg_bizstim__service_groups'), '0',
+                          count_of('stg_bizstim__service_groups'),
+                          'delivered as the service-groups CSV (the admin configures bundles)') }}
     union all
-    select 'payments',
-        (select count(*) from {{ ref('stg_bizstim__payments') }}),
-        (select count(*) from {{ ref('dynamics__opportunities') }}),
-        (select count(*) from {{ ref('deliverables__non_revenue_payments') }}),
-        'credits, debits and Lead payments go to the non-revenue payments CSV'
+    {{ reconciliation_row('payments', count_of('stg_bizstim__payments'),
+                          count_of('dynamics__opportunities'),
+                          count_of('deliverables__non_revenue_payments'),
+                          'credits, debits and Lead payments go to the non-revenue payments CSV') }}
     union all
-    select 'sessions',
-        (select count(*) from {{ ref('stg_bizstim__sessions') }}),
-        (select count(*) from {{ ref('dynamics__appointments') }}),
-        0, null
+    {{ reconciliation_row('sessions', count_of('stg_bizstim__sessions'),
+                          count_of('dynamics__appointments')) }}
     union all
-    select 'client_files',
-        (select count(*) from {{ ref('stg_bizstim__client_files') }}),
-        (select count(*) from {{ ref('dynamics__annotations') }} where isdocument),
-        0, null
+    {{ reconciliation_row('client_files', count_of('stg_bizstim__client_files'),
+                          count_of('dynamics__annotations', 'isdocument')) }}
     union all
-    select 'client_notes',
-        (select count(*) from {{ ref('stg_bizstim__clients') }} where notes is not null),
-        (select count(*) from {{ ref('dynamics__annotations') }} where not isdocument),
-        (select count(*) from {{ ref('stg_bizstim__clients') }}
-         where notes is not null
-             and client_id in (select source_id from {{ ref('quarantine__clients') }}
-                               where destination in ('all', 'dynamics'))),
-        'the note waits with its quarantined client'
+    {{ reconciliation_row('client_notes', count_of('stg_bizstim__clients', 'notes is not null'),
+                          count_of('dynamics__annotations', 'not isdocument'),
+                          count_of('stg_bizstim__clients', 'notes is not null and ' ~ held_clients),
+                          'the note waits with its quarantined client') }}
     union all
-    select 'people_records',
-        people_records.extracted,
-        people_records.ready,
-        people_records.extracted - people_records.ready,
-        'client logins, records merged into one person, and people in the provisioning queue'
-    from people_records
+    {{ reconciliation_row('people_records', people_records, updated_people_records,
+                          people_records ~ ' - (' ~ updated_people_records ~ ')',
+                          'client logins, records merged into one person, and people in the '
+                          ~ 'provisioning queue') }}
 )
 
 select

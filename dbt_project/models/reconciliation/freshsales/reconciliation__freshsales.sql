@@ -1,77 +1,69 @@
 -- Every extracted record is accounted for, per object:
 -- extracted = ready (in a Freshsales mart) + quarantined + excluded by rule.
 -- The balanced_accounting test fails the build when one row is off.
+{% set held_clients -%}
+    client_id in (
+        select held.source_id from {{ ref('quarantine__clients') }} as held
+        where held.destination in ('all', 'freshsales')
+    )
+{%- endset %}
+{% set people_records -%}
+    ({{ count_of('stg_bizstim__staffs') }}) + ({{ count_of('stg_bizstim__practitioners') }})
+    + ({{ count_of('stg_bizstim__users') }})
+{%- endset %}
+{% set resolved_people_records -%}
+    select coalesce(sum(people.source_records), 0)
+    from {{ ref('int_people__deduplicated') }} as people
+    inner join {{ ref('int_owners__resolved_by_email') }} as owners
+        on people.person_key = owners.person_key
+    where owners.freshsales_resolution = 'resolved'
+{%- endset %}
 with quarantined as (
-    select object, count(distinct source_id) as records
-    from {{ ref('quarantine__all') }}
-    where destination in ('all', 'freshsales')
-    group by object
-),
-
-people_records as (
     select
-        (select count(*) from {{ ref('stg_bizstim__staffs') }})
-        + (select count(*) from {{ ref('stg_bizstim__practitioners') }})
-        + (select count(*) from {{ ref('stg_bizstim__users') }}) as extracted,
-        (select coalesce(sum(people.source_records), 0)
-         from {{ ref('int_people__deduplicated') }} as people
-         inner join {{ ref('int_owners__resolved_by_email') }} as owners
-             on people.person_key = owners.person_key
-         where owners.freshsales_resolution = 'resolved') as ready
+        held.object,
+        count(distinct held.source_id) as records
+    from {{ ref('quarantine__all') }} as held
+    where held.destination in ('all', 'freshsales')
+    group by held.object
 ),
 
 counts as (
-    select 'clients' as object,
-        (select count(*) from {{ ref('stg_bizstim__clients') }}) as extracted,
-        (select count(*) from {{ ref('freshsales__contacts') }}) as ready,
-        0 as excluded_by_rule, cast(null as varchar) as exclusion_rule
+    {{ reconciliation_row('clients', count_of('stg_bizstim__clients'),
+                          count_of('freshsales__contacts')) }}
     union all
-    select 'services',
-        (select count(*) from {{ ref('stg_bizstim__services') }}),
-        (select count(*) from {{ ref('freshsales__products') }} where bizstim_service_id is not null),
-        0, null
+    {{ reconciliation_row('services', count_of('stg_bizstim__services'),
+                          count_of('freshsales__products', 'bizstim_service_id is not null')) }}
     union all
-    select 'service_groups',
-        (select count(*) from {{ ref('stg_bizstim__service_groups') }}),
-        (select count(*) from {{ ref('freshsales__product_categories') }}
-         where bizstim_service_group_id <> 'payments'),
-        (select count(*) from {{ ref('stg_bizstim__service_groups') }} where group_name is null),
-        'a group without a name cannot be a category'
+    {{ reconciliation_row('service_groups', count_of('stg_bizstim__service_groups'),
+                          count_of('freshsales__product_categories',
+                                   "bizstim_service_group_id <> 'payments'"),
+                          count_of('stg_bizstim__service_groups', 'group_name is null'),
+                          'a group without a name cannot be a category') }}
     union all
-    select 'payments',
-        (select count(*) from {{ ref('stg_bizstim__payments') }}),
-        {% if var('freshsales_payments_as') == 'deals' %}
-        (select count(*) from {{ ref('freshsales__deal_lines') }}),
-        {% else %}
-        (select coalesce(sum(payment_count), 0) from {{ ref('freshsales__payment_notes') }}),
-        {% endif %}
-        0, null
+    {% if var('freshsales_payments_as') == 'deals' %}
+    {{ reconciliation_row('payments', count_of('stg_bizstim__payments'),
+                          count_of('freshsales__deal_lines')) }}
+    {% else %}
+    {{ reconciliation_row('payments', count_of('stg_bizstim__payments'),
+                          'select coalesce(sum(notes.payment_count), 0) from '
+                          ~ ref('freshsales__payment_notes') ~ ' as notes') }}
+    {% endif %}
     union all
-    select 'sessions',
-        (select count(*) from {{ ref('stg_bizstim__sessions') }}),
-        (select count(*) from {{ ref('freshsales__activities') }}),
-        0, null
+    {{ reconciliation_row('sessions', count_of('stg_bizstim__sessions'),
+                          count_of('freshsales__activities')) }}
     union all
-    select 'client_files',
-        (select count(*) from {{ ref('stg_bizstim__client_files') }}),
-        (select count(*) from {{ ref('freshsales__documents') }}),
-        0, null
+    {{ reconciliation_row('client_files', count_of('stg_bizstim__client_files'),
+                          count_of('freshsales__documents')) }}
     union all
-    select 'client_notes',
-        (select count(*) from {{ ref('stg_bizstim__clients') }} where notes is not null),
-        (select count(*) from {{ ref('freshsales__notes') }}),
-        (select count(*) from {{ ref('stg_bizstim__clients') }}
-         where notes is not null
-             and client_id in (select source_id from {{ ref('quarantine__clients') }}
-                               where destination in ('all', 'freshsales'))),
-        'the note waits with its quarantined client'
+    {{ reconciliation_row('client_notes', count_of('stg_bizstim__clients', 'notes is not null'),
+                          count_of('freshsales__notes'),
+                          count_of('stg_bizstim__clients', 'notes is not null and ' ~ held_clients),
+                          'the note waits with its quarantined client') }}
     union all
-    select 'people_records',
-        people_records.extracted,
-        people_records.ready,
-        people_records.extracted - people_records.ready,
-        'client logins, records merged into one person, and people in the provisioning queue'
-    from people_records
+    {{ reconciliation_row('people_records', people_records, resolved_people_records,
+                          people_records ~ ' - (' ~ resolved_people_records ~ ')',
+                          'client logins, records merged into one person, and people in the '
+                          ~ 'provisioning queue') }}
 )
 
 select

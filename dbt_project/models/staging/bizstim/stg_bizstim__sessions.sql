@@ -27,8 +27,8 @@ renamed as (
         coalesce({{ clean_text('multi') }} = '1', false) as is_group_session,
         -- timestamps: local wall-clock times in the account time zone, then UTC
         {{ to_date('session_date') }} as session_date,
-        try_cast(nullif(trim(start_time), '') as time) as start_time_local,
-        try_cast(nullif(trim(end_time), '') as time) as end_time_local
+        try_cast(nullif(trim(source.start_time), '') as time) as start_time_local,
+        try_cast(nullif(trim(source.end_time), '') as time) as end_time_local
     from source
     cross join account
 )
