@@ -46,7 +46,7 @@ def dbt_args(workspace: Workspace, verb: str, destination: str | None = None,
              dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None
              ) -> list[str]:
     args = [
-        verb,
+        *verb.split(),  # "build", or "docs generate"
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(PROFILES_DIR),
         "--target-path", str(target_dir(workspace)),

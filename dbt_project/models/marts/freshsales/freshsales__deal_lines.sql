@@ -1,4 +1,3 @@
-{{ config(enabled=var('freshsales_payments_as') == 'deals') }}
 -- One line per payment on its client's payment-history deal, with the
 -- original payment date; the product says the kind of payment.
 select

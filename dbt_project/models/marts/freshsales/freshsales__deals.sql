@@ -1,10 +1,11 @@
-{{ config(enabled=var('freshsales_payments_as') == 'deals') }}
 -- Payment history as one Freshsales deal per client (closed, with a line per
 -- payment in freshsales__deal_lines). Amount = revenue payments (regular and
 -- package); credits and debits are lines, not revenue.
 with payments as (
     select * from {{ ref('int_payments__classified') }}
     where {{ not_quarantined('quarantine__payments', 'payment_id', 'freshsales') }}
+        -- empty unless the customer chose deals (var freshsales_payments_as)
+        and '{{ var("freshsales_payments_as") }}' = 'deals'
 ),
 
 contacts as (

@@ -1,9 +1,10 @@
-{{ config(enabled=var('freshsales_payments_as') == 'notes') }}
 -- Payment history as one structured note per contact (the Payment_History
 -- field group as text), when the customer chose notes over deals.
 with payments as (
     select * from {{ ref('int_payments__classified') }}
     where {{ not_quarantined('quarantine__payments', 'payment_id', 'freshsales') }}
+        -- empty unless the customer chose notes (var freshsales_payments_as)
+        and '{{ var("freshsales_payments_as") }}' = 'notes'
 )
 
 select

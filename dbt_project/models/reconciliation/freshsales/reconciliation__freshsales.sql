@@ -40,14 +40,10 @@ counts as (
                           count_of('stg_bizstim__service_groups', 'group_name is null'),
                           'a group without a name cannot be a category') }}
     union all
-    {% if var('freshsales_payments_as') == 'deals' %}
     {{ reconciliation_row('payments', count_of('stg_bizstim__payments'),
-                          count_of('freshsales__deal_lines')) }}
-    {% else %}
-    {{ reconciliation_row('payments', count_of('stg_bizstim__payments'),
-                          'select coalesce(sum(notes.payment_count), 0) from '
-                          ~ ref('freshsales__payment_notes') ~ ' as notes') }}
-    {% endif %}
+                          '(' ~ count_of('freshsales__deal_lines') ~ ') + ('
+                          ~ 'select coalesce(sum(notes.payment_count), 0) from '
+                          ~ ref('freshsales__payment_notes') ~ ' as notes)') }}
     union all
     {{ reconciliation_row('sessions', count_of('stg_bizstim__sessions'),
                           count_of('freshsales__activities')) }}
