@@ -125,6 +125,10 @@ def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None =
         err_console.print(f"[red]{failure['status']}[/] {failure['unique_id']}: "
                           f"{failure['message']}")
     if outcome.success:
+        from bizstim_migrate.transform_view import quarantine_table, reconciliation_table
+
+        console.print(reconciliation_table(workspace.warehouse, destination))
+        console.print(quarantine_table(workspace.warehouse, destination))
         console.print(f"[green]The gate is open:[/] every error-severity test passed "
                       f"(results in {outcome.run_results}).")
     else:
@@ -212,7 +216,8 @@ def demo(
     tenant: str = typer.Option("small", help="small or medium."),
     seed: int = typer.Option(42),
 ) -> None:
-    """Everything on the sandbox in one command: start it, extract, show counts."""
+    """Everything on the sandbox in one command: start it, extract, transform (dbt build
+    with every gate), show the reconciliation."""
     workspace: Workspace = ctx.obj
     if to not in ("freshsales", "dynamics"):
         raise typer.BadParameter("--to must be freshsales or dynamics")
@@ -228,6 +233,10 @@ def demo(
             err_console.print(f"[red]Extraction differs from the sandbox:[/] {missing}")
             raise typer.Exit(EXIT_FAILED)
         console.print(f"[green]Every sandbox record is in {workspace.warehouse}.[/]")
+        if not do_transform(workspace, to):
+            raise typer.Exit(EXIT_FAILED)
+        console.print(f"Staged for {to}: schema {to} (marts), quarantine, reconciliation and "
+                      f"deliverables in {workspace.warehouse}. Loading comes with the loader.")
     except BizstimError as error:
         _fail(error)
     finally:

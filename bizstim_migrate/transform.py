@@ -1,15 +1,18 @@
 """Run the dbt project against a workspace: `dbt build` is the gate.
 
-dbt runs in-process (dbtRunner) with the workspace exported for
-`profiles.yml`, and writes its artifacts (run_results.json, manifest.json,
-logs) inside the workspace, so each migration keeps its own record of the
-last build, which the loader reads before it writes anything.
+dbt runs in a child process (its DuckDB connection and memory end with it,
+so this process can open the warehouse afterwards) with the workspace
+exported for `profiles.yml`, and writes its artifacts (run_results.json,
+manifest.json, logs) inside the workspace, so each migration keeps its own
+record of the last build, which the loader reads before it writes anything.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,22 +65,25 @@ def dbt_args(workspace: Workspace, verb: str, destination: str | None = None,
     return args + list(extra or [])
 
 
+DBT_ENTRY = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
+
+
 def run_dbt(workspace: Workspace, verb: str = "build", destination: str | None = None,
             dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None
             ) -> DbtOutcome:
-    from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
-
-    os.environ[WORKSPACE_ENV] = str(workspace.root)
     args = dbt_args(workspace, verb, destination, dbt_vars, extra)
-    result = dbtRunner().invoke(args)
-    outcome = DbtOutcome(success=bool(result.success), command=["dbt", *args])
     results_file = target_dir(workspace) / "run_results.json"
+    results_file.unlink(missing_ok=True)  # never read a previous build's results
+    env = {**os.environ, WORKSPACE_ENV: str(workspace.root)}
+    completed = subprocess.run([sys.executable, "-c", DBT_ENTRY, *args], env=env)
+    outcome = DbtOutcome(success=completed.returncode == 0, command=["dbt", *args])
     if results_file.exists():
         outcome.run_results = results_file
         _summarise(json.loads(results_file.read_text()), outcome)
-    if result.exception is not None and not outcome.failures:
+    elif not outcome.success:
         outcome.failures.append({"unique_id": "dbt", "status": "error",
-                                 "message": str(result.exception)})
+                                 "message": f"dbt exited {completed.returncode} before running "
+                                            "anything (see its output above)"})
     return outcome
 
 

@@ -11,10 +11,12 @@ from bizstim_migrate.sandboxes import read_env_file
 from tests.conftest import query, run_cli, start_cli
 
 
-def test_demo_extracts_every_sandbox_record_in_one_command(workspace):
+def test_demo_extracts_and_stages_every_sandbox_record_in_one_command(workspace):
     result = run_cli(["demo"], workspace)
     assert result.returncode == 0, result.output
     assert "Every sandbox record is in" in result.stdout
+    assert "Reconciliation for freshsales" in result.stdout
+    assert "The gate is open" in result.stdout
     assert query(workspace, "select status from bizstim_raw._extractions") == [("succeeded",)]
     assert query(workspace, "select count(*) from bizstim_raw.clients") == [(300,)]
 
