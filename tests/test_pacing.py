@@ -68,5 +68,8 @@ def test_concurrent_callers_respect_the_budget():
         t.join()
     times.sort()
     assert len(times) == 60
+    # a thread notes its time a moment after the pool granted it (scheduling
+    # jitter on a busy machine); a real overrun would put 21 grants well
+    # inside one 0.25 s window
     for i in range(len(times) - 20):
-        assert times[i + 20] - times[i] >= 0.25 - 1e-3
+        assert times[i + 20] - times[i] >= 0.25 - 0.02
