@@ -1,0 +1,55 @@
+"""Preflight against the destination sandboxes: the users land where dbt's
+owner resolution reads them, and every custom field the marts need is
+checked before anything is written."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from load.freshsales.client import FreshsalesClient, FreshsalesConfig
+from load.freshsales.preflight import preflight, required_fields
+from load.http import RetryPolicy
+from sandbox.bizstim.server import BizstimSandbox
+from sandbox.freshsales.server import FreshsalesSandbox
+from tests.conftest import bizstim_env, query, run_cli
+
+
+@pytest.fixture(scope="module")
+def transformed(tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("transformed")
+    with BizstimSandbox(tenant="small", seed=42, time_scale=3600.0).start() as sandbox:
+        assert run_cli(["extract"], workspace, bizstim_env(sandbox)).returncode == 0
+    assert run_cli(["transform", "--to", "freshsales"], workspace).returncode == 0
+    return workspace
+
+
+def test_freshsales_preflight_lists_missing_fields_then_passes_and_feeds_owners(
+        transformed, tmp_path):
+    workspace = tmp_path / "ws"
+    shutil.copytree(transformed, workspace)
+    users = ["camille.novak@tutoring.example.com", "emma.jones@tutoring.example.com",
+             "ana.lopez@tutoring.example.com", "wei.wang@tutoring.example.com"]
+    with FreshsalesSandbox(users=users, time_scale=3600.0).start() as freshsales:
+        creds = freshsales.credentials()
+        client = FreshsalesClient(FreshsalesConfig(base_url=creds["base_url"],
+                                                   api_key=creds["api_key"]),
+                                  RetryPolicy(backoff_base_seconds=0.01))
+        with duckdb.connect(str(workspace / "warehouse.duckdb")) as con:
+            problems = preflight(client, con)
+            assert len(problems) == 1
+            assert "contacts.cf_bizstim_client_id (text, unique)" in problems[0]
+            assert "contacts.cf_availability_min_time (text)" in problems[0]
+            # the admin creates them, as the message says
+            for field in required_fields(con):
+                freshsales.define_field(field.entity, name=field.name, type=field.field_type,
+                                        unique=field.unique)
+            assert preflight(client, con) == []
+        assert creds["api_key"] not in str(problems)
+    # dbt's owner resolution now reads the real users, not the seed
+    assert run_cli(["transform", "--to", "freshsales"], workspace).returncode == 0
+    resolved = query(workspace, "select email from intermediate.int_owners__resolved_by_email "
+                                "where freshsales_resolution = 'resolved' order by email")
+    assert [r[0] for r in resolved] == sorted(users)
