@@ -53,3 +53,35 @@ def test_freshsales_preflight_lists_missing_fields_then_passes_and_feeds_owners(
     resolved = query(workspace, "select email from intermediate.int_owners__resolved_by_email "
                                 "where freshsales_resolution = 'resolved' order by email")
     assert [r[0] for r in resolved] == sorted(users)
+
+
+def test_dynamics_preflight_lists_missing_columns_then_passes_and_feeds_owners(
+        transformed, tmp_path):
+    from load.dynamics.auth import DynamicsConfig
+    from load.dynamics.odata import DataverseClient
+    from load.dynamics.preflight import preflight as dynamics_preflight
+    from load.dynamics.preflight import required_columns
+    from sandbox.dynamics.server import DynamicsSandbox
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(transformed, workspace)
+    users = ["camille.novak@tutoring.example.com", "wei.wang@tutoring.example.com"]
+    with DynamicsSandbox(users=users, time_scale=100.0).start() as dataverse:
+        creds = dataverse.credentials()
+        client = DataverseClient(DynamicsConfig(
+            base_url=dataverse.url, tenant_id=creds["tenant_id"], client_id=creds["client_id"],
+            client_secret=creds["client_secret"], authority_host=dataverse.url),
+            RetryPolicy(backoff_base_seconds=0.01))
+        with duckdb.connect(str(workspace / "warehouse.duckdb")) as con:
+            problems = dynamics_preflight(client, con)
+            assert "contact.new_bizstimclientid (String, alternate key)" in problems[0]
+            assert "systemuser.new_practitionerwage (Money)" in problems[0]
+            for column in required_columns("new_"):
+                dataverse.add_attribute(column.table, column.logical_name,
+                                        column.attribute_type, alternate_key=column.alternate_key)
+            assert dynamics_preflight(client, con) == []
+        assert creds["client_secret"] not in str(problems)
+    assert run_cli(["transform", "--to", "dynamics"], workspace).returncode == 0
+    resolved = query(workspace, "select email from intermediate.int_owners__resolved_by_email "
+                                "where dynamics_resolution = 'resolved' order by email")
+    assert [r[0] for r in resolved] == sorted(users)

@@ -36,3 +36,37 @@ BULK_MESSAGE_TABLES = frozenset({
 
 # Refresh a token this long before it expires (ours)
 TOKEN_REFRESH_MARGIN_SECONDS = 60.0
+
+# Custom columns the marts fill, per table: mart column -> (attribute type,
+# is the alternate key). Their logical name is the publisher prefix plus the
+# column name without underscores (bizstim_client_id -> new_bizstimclientid).
+CUSTOM_COLUMNS = {
+    "systemuser": {
+        "practitioner_wage": ("Money", False),
+        "bizstim_role": ("String", False),
+        "staff_type": ("String", False),
+        "bizstim_staff_id": ("String", False),
+    },
+    "contact": {
+        "bizstim_client_id": ("String", True),
+        "bizstim_status": ("String", False),
+        "availability_slot_data": ("Memo", False),
+    },
+    "lead": {
+        "bizstim_client_id": ("String", True),
+        "bizstim_status": ("String", False),
+        "availability_slot_data": ("Memo", False),
+    },
+    "product": {
+        "bizstim_service_id": ("String", True),
+        "service_group_id": ("String", False),
+        "service_session_count": ("Integer", False),
+        "default_practitioner_wage": ("Money", False),
+    },
+    "opportunity": {
+        "bizstim_payment_id": ("String", True),
+        "original_payment_date": ("DateTime", False),
+    },
+    "annotation": {"bizstim_annotation_key": ("String", True)},
+    "appointment": {"bizstim_session_id": ("String", True)},
+}
