@@ -25,7 +25,7 @@ select
     cast(null as varchar) as stored_path,
     cast(null as varchar) as sha256,
     cast(null as bigint) as size_bytes,
-    cast(clients.start_date as timestamp) as overriddencreatedon
+    timezone('UTC', cast(clients.start_date as timestamp)) as overriddencreatedon
 from {{ ref('stg_bizstim__clients') }} as clients
 inner join people on clients.client_id = people.bizstim_client_id
 where clients.notes is not null
@@ -44,7 +44,7 @@ select
     files.stored_path,
     files.sha256,
     files.stored_size_bytes as size_bytes,
-    files.uploaded_at_local as overriddencreatedon
+    files.uploaded_at as overriddencreatedon
 from {{ ref('stg_bizstim__client_files') }} as files
 inner join people on files.client_id = people.bizstim_client_id
 where {{ not_quarantined('quarantine__client_files', 'files.file_id', 'dynamics') }}

@@ -6,6 +6,12 @@ contents as (
     select * from {{ source('bizstim', 'file_contents') }}
 ),
 
+account as (
+    select coalesce(max(value), '{{ var("default_timezone") }}') as timezone
+    from {{ source('bizstim', '_account') }}
+    where name = 'timezone'
+),
+
 renamed as (
     select
         -- ids
@@ -19,10 +25,13 @@ renamed as (
         -- numerics
         {{ to_number('files.size', 'bigint') }} as reported_size_bytes,
         {{ to_number('contents.size', 'bigint') }} as stored_size_bytes,
-        -- timestamps (account time zone, as Bizstim shows them)
-        try_cast({{ clean_text('files.uploaded') }} as timestamp) as uploaded_at_local
+        -- timestamps: Bizstim shows them in the account time zone; UTC here
+        timezone(
+            account.timezone, try_cast({{ clean_text('files.uploaded') }} as timestamp)
+        ) as uploaded_at
     from files
     left join contents on files.id = contents.id
+    cross join account
 )
 
 select * from renamed
