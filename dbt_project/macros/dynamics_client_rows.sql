@@ -24,6 +24,9 @@ select
     clients.email as emailaddress1,
     clients.valid_emails[2] as emailaddress2,
     phones.work_phone as telephone1,
+    {% if entity == 'contact' -%}
+    phones.other_phones[1] as telephone2,
+    {% endif -%}
     phones.mobile_phone as mobilephone,
     clients.address_line1 as address1_line1,
     clients.address_line2 as address1_line2,

@@ -1,4 +1,5 @@
 -- A client lands as a Contact or as a Lead, never both.
-select bizstim_client_id
-from {{ ref('dynamics__contacts') }}
-where bizstim_client_id in (select bizstim_client_id from {{ ref('dynamics__leads') }})
+select contacts.bizstim_client_id
+from {{ ref('dynamics__contacts') }} as contacts
+inner join {{ ref('dynamics__leads') }} as leads
+    on contacts.bizstim_client_id = leads.bizstim_client_id

@@ -1,5 +1,7 @@
 -- One work and one mobile number per person or client: the first valid
--- number of each kind, in E.164; the ones that could not be read are kept.
+-- number of each kind, in E.164; the other valid numbers are kept as a list
+-- (other_phones, sorted so a payload hash does not move), and the ones that
+-- could not be read are kept as sent.
 with numbers as (
     select * from {{ ref('stg_bizstim__phone_numbers') }}
 ),
@@ -54,9 +56,20 @@ chosen as (
         arg_min(phone_e164, position) filter (where kind = 'mobile' and phone_e164 is not null)
             as mobile_phone,
         list(phone_raw order by kind, position) filter (where phone_e164 is null)
-            as unreadable_phones
+            as unreadable_phones,
+        list(phone_e164) filter (where phone_e164 is not null) as readable_phones
     from normalised
     group by owner_type, owner_id
+),
+
+with_others as (
+    select
+        *,
+        list_sort(list_distinct(list_filter(
+            coalesce(readable_phones, []),
+            lambda p: p is distinct from work_phone and p is distinct from mobile_phone
+        ))) as other_phones
+    from chosen
 )
 
 select
@@ -64,7 +77,8 @@ select
     raw_lists.owner_id,
     chosen.work_phone,
     chosen.mobile_phone,
+    coalesce(chosen.other_phones, []) as other_phones,
     coalesce(chosen.unreadable_phones, []) as unreadable_phones
 from raw_lists
-left join chosen
+left join with_others as chosen
     on raw_lists.owner_type = chosen.owner_type and raw_lists.owner_id = chosen.owner_id

@@ -1,6 +1,7 @@
 -- Every quarantined row, for the report and for analysts.
 {% for model in ['quarantine__clients', 'quarantine__payments', 'quarantine__sessions',
-                 'quarantine__client_files', 'quarantine__client_settings'] %}
+                 'quarantine__client_files', 'quarantine__client_settings',
+                 'quarantine__services'] %}
     select
         object,
         source_id,

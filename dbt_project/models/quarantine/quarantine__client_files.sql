@@ -1,5 +1,6 @@
 -- Files that cannot load: their bytes were not fetched (Bizstim answered 404),
--- or their client does not exist or is held in quarantine.
+-- their client does not exist or is held in quarantine, or (Freshsales) they
+-- are larger than a document may be.
 with files as (
     select * from {{ ref('stg_bizstim__client_files') }}
 ),
@@ -47,6 +48,19 @@ reasons as (
         || ', who is in quarantine.' as reason
     from files
     inner join held_clients on files.client_id = held_clients.client_id
+
+    union all
+
+    select
+        file_id,
+        'freshsales' as destination,
+        'file_too_large' as reason_code,
+        'File ' || file_id || ' (' || coalesce(file_name, 'no name') || ') has '
+        || stored_size_bytes || ' bytes; Freshsales takes at most '
+        || {{ var('freshsales_file_max_bytes') }} || ' a document: share it from document '
+        || 'storage and link it in a note instead.' as reason
+    from files
+    where stored_size_bytes > {{ var('freshsales_file_max_bytes') }}
 )
 
 select

@@ -8,6 +8,10 @@ owners as (
     select * from {{ ref('int_clients__assigned_practitioner') }}
 ),
 
+freshsales_emails as (
+    select * from {{ ref('int_clients__freshsales_emails') }}
+),
+
 reasons as (
     select
         client_id,
@@ -33,13 +37,23 @@ reasons as (
     union all
 
     select
-        client_id,
+        clients.client_id,
         'freshsales' as destination,
         'no_last_name_or_email' as reason_code,
-        'Client ' || client_id || ' has no last name and no valid email; Freshsales needs '
-        || 'one of them: add either in Bizstim.' as reason
+        'Client ' || clients.client_id || ' has no last name and no valid email of its own'
+        || coalesce(
+            ' (' || nullif(array_to_string(freshsales_emails.shared_emails, ', '), '')
+            || ' belongs to another client)',
+            ''
+        )
+        || '; Freshsales needs one of them: add a last name or an own address in Bizstim.'
+            as reason
     from clients
-    where last_name is null and email is null and first_name is not null
+    inner join freshsales_emails on clients.client_id = freshsales_emails.client_id
+    where
+        clients.last_name is null
+        and freshsales_emails.email is null
+        and clients.first_name is not null
 
     {% if var('owner_unresolved') == 'quarantine' %}
         {% for destination in ['freshsales', 'dynamics'] %}

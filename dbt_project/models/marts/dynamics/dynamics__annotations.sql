@@ -1,5 +1,6 @@
 -- Notes and files as annotations on the contact or lead: the client's notes
--- (no timestamp in Bizstim: the client's start date stands in) and every
+-- (no timestamp in Bizstim: the client's start date stands in; a note longer
+-- than an annotation's text allows arrives in parts) and every
 -- file with its bytes' location (the writer base64-encodes them).
 with people as (
     select
@@ -14,21 +15,25 @@ with people as (
 )
 
 select
-    'client_note:' || clients.client_id as bizstim_annotation_key,
-    clients.client_id as bizstim_client_id,
+    parts.note_key as bizstim_annotation_key,
+    parts.client_id as bizstim_client_id,
     people.regarding_entity,
-    'Bizstim client notes' as subject,
-    clients.notes as notetext,
+    'Bizstim client notes' || case
+        when parts.part_count > 1
+            then ' (part ' || parts.part_number || ' of ' || parts.part_count || ')'
+        else ''
+    end as subject,
+    parts.note_text as notetext,
     false as isdocument,
     cast(null as varchar) as filename,
     cast(null as varchar) as mimetype,
     cast(null as varchar) as stored_path,
     cast(null as varchar) as sha256,
     cast(null as bigint) as size_bytes,
-    timezone('UTC', cast(clients.start_date as timestamp)) as overriddencreatedon
-from {{ ref('stg_bizstim__clients') }} as clients
-inner join people on clients.client_id = people.bizstim_client_id
-where clients.notes is not null
+    -- no timestamp on a Bizstim note: the client's start date stands in
+    timezone('UTC', cast(parts.client_start_date as timestamp)) as overriddencreatedon
+from {{ ref('int_client_notes__parts') }} as parts
+inner join people on parts.client_id = people.bizstim_client_id
 
 union all
 

@@ -30,9 +30,15 @@ select
     sessions.starts_at as start_date,
     sessions.ends_at as end_date,
     sessions.account_timezone as time_zone,
-    case when practitioners.freshsales_resolution = 'resolved'
-            then practitioners.freshsales_user_id
-    end as owner_id,
+    -- the session's practitioner when they resolved to a user, else the contact's
+    -- owner (a sales activity needs an owner); never a default user
+    coalesce(
+        case
+            when practitioners.freshsales_resolution = 'resolved'
+                then practitioners.freshsales_user_id
+        end,
+        contacts.owner_id
+    ) as owner_id,
     sessions.is_confirmed
 from sessions
 inner join {{ ref('freshsales__contacts') }} as contacts

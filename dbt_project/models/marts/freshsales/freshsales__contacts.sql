@@ -1,6 +1,7 @@
 -- Contacts: every client not held in quarantine, standard fields, the owner
 -- resolved by email, the availability rules as custom fields (created during
--- schema setup), and the Bizstim client id as the external key.
+-- schema setup), and the Bizstim client id as the external key. Email
+-- addresses are unique across Freshsales contacts: see cf_shared_emails.
 with clients as (
     select * from {{ ref('stg_bizstim__clients') }}
     where {{ not_quarantined('quarantine__clients', 'client_id', 'freshsales') }}
@@ -17,14 +18,20 @@ owners as (
 
 rules as (
     select * from {{ ref('int_availability__rules') }}
+),
+
+emails as (
+    select * from {{ ref('int_clients__freshsales_emails') }}
 )
 
 select
     clients.client_id as bizstim_client_id,
     clients.first_name,
     clients.last_name,
-    clients.email,
-    list_slice(clients.valid_emails, 2, len(clients.valid_emails)) as other_emails,
+    -- an address shared by several clients stays with the first of them
+    -- (int_clients__freshsales_emails): Freshsales refuses a second contact with it
+    emails.email,
+    emails.other_emails,
     phones.mobile_phone as mobile_number,
     phones.work_phone as work_number,
     concat_ws(', ', clients.address_line1, clients.address_line2) as address,
@@ -42,8 +49,11 @@ select
     rules.slot_duration_minutes as cf_slot_duration,
     rules.session_limit as cf_session_limit,
     rules.weekly_windows_text as cf_availability_windows,
+    nullif(array_to_string(emails.shared_emails, ', '), '') as cf_shared_emails,
+    nullif(array_to_string(phones.other_phones, ', '), '') as cf_other_phones,
     cast(clients.custom_fields as varchar) as bizstim_custom_fields
 from clients
 left join phones on clients.client_id = phones.owner_id
 left join owners on clients.client_id = owners.client_id
 left join rules on clients.client_id = rules.client_id
+left join emails on clients.client_id = emails.client_id

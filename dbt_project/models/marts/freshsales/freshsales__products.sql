@@ -3,6 +3,7 @@
 -- payments become deals, one product per payment kind for the deal lines.
 with services as (
     select * from {{ ref('int_services__with_group') }}
+    where {{ not_quarantined('quarantine__services', 'service_id', 'freshsales') }}
 )
 
 select

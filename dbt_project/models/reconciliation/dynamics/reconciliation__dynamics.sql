@@ -11,11 +11,22 @@
     ({{ count_of('stg_bizstim__staffs') }}) + ({{ count_of('stg_bizstim__practitioners') }})
     + ({{ count_of('stg_bizstim__users') }})
 {%- endset %}
+{% set people_by_resolution -%}
+    select coalesce(sum(people.source_records), 0)
+    from {{ ref('int_people__deduplicated') }} as people
+    inner join {{ ref('int_owners__resolved_by_email') }} as owners
+        on people.person_key = owners.person_key
+    where owners.dynamics_resolution
+{%- endset %}
 {% set updated_people_records -%}
     select coalesce(sum(people.source_records), 0)
     from {{ ref('int_people__deduplicated') }} as people
     inner join {{ ref('dynamics__systemuser_updates') }} as updates
         on people.person_key = updates.bizstim_person_key
+{%- endset %}
+{% set queued_people_records -%}
+    ({{ people_by_resolution }} <> 'resolved')
+    + ({{ count_of('stg_bizstim__users', "user_type = 'client'") }})
 {%- endset %}
 with quarantined as (
     select
@@ -50,13 +61,14 @@ counts as (
                           count_of('dynamics__annotations', 'isdocument')) }}
     union all
     {{ reconciliation_row('client_notes', count_of('stg_bizstim__clients', 'notes is not null'),
-                          count_of('dynamics__annotations', 'not isdocument'),
+                          'select count(distinct notes.bizstim_client_id) from '
+                          ~ ref('dynamics__annotations') ~ ' as notes where not notes.isdocument',
                           count_of('stg_bizstim__clients', 'notes is not null and ' ~ held_clients),
                           'the note waits with its quarantined client') }}
     union all
     {{ reconciliation_row('people_records', people_records, updated_people_records,
-                          people_records ~ ' - (' ~ updated_people_records ~ ')',
-                          'client logins, records merged into one person, and people in the '
+                          queued_people_records,
+                          'client logins (they are the clients), and the records of people waiting in the '
                           ~ 'provisioning queue') }}
 )
 

@@ -11,12 +11,17 @@
     ({{ count_of('stg_bizstim__staffs') }}) + ({{ count_of('stg_bizstim__practitioners') }})
     + ({{ count_of('stg_bizstim__users') }})
 {%- endset %}
-{% set resolved_people_records -%}
+{% set people_by_resolution -%}
     select coalesce(sum(people.source_records), 0)
     from {{ ref('int_people__deduplicated') }} as people
     inner join {{ ref('int_owners__resolved_by_email') }} as owners
         on people.person_key = owners.person_key
-    where owners.freshsales_resolution = 'resolved'
+    where owners.freshsales_resolution
+{%- endset %}
+{% set resolved_people_records %}{{ people_by_resolution }} = 'resolved'{% endset %}
+{% set queued_people_records -%}
+    ({{ people_by_resolution }} <> 'resolved')
+    + ({{ count_of('stg_bizstim__users', "user_type = 'client'") }})
 {%- endset %}
 with quarantined as (
     select
@@ -52,13 +57,14 @@ counts as (
                           count_of('freshsales__documents')) }}
     union all
     {{ reconciliation_row('client_notes', count_of('stg_bizstim__clients', 'notes is not null'),
-                          count_of('freshsales__notes'),
+                          'select count(distinct notes.bizstim_client_id) from '
+                          ~ ref('freshsales__notes') ~ ' as notes',
                           count_of('stg_bizstim__clients', 'notes is not null and ' ~ held_clients),
                           'the note waits with its quarantined client') }}
     union all
     {{ reconciliation_row('people_records', people_records, resolved_people_records,
-                          people_records ~ ' - (' ~ resolved_people_records ~ ')',
-                          'client logins, records merged into one person, and people in the '
+                          queued_people_records,
+                          'client logins (they are the clients), and the records of people waiting in the '
                           ~ 'provisioning queue') }}
 )
 
