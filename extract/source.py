@@ -213,7 +213,8 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
     def accept(start: str, envelope: dict[str, Any]) -> int:
         rows = envelope.get("response") or []
         if not isinstance(rows, list):
-            rows = []
+            # not a list of records: keep it (as a malformed record) rather than drop it
+            rows = [rows]
         page_total = _as_int(envelope.get("total"))
         if envelope.get(settings.ENVELOPE_TIMEZONE_FIELD):
             run.timezone = str(envelope[settings.ENVELOPE_TIMEZONE_FIELD])
