@@ -3,6 +3,7 @@ same environment variables a user sets for the real ones."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shlex
 from dataclasses import dataclass, field
@@ -12,23 +13,51 @@ import requests
 
 from extract import settings
 from sandbox.bizstim.server import BizstimSandbox
+from sandbox.dynamics.server import DynamicsSandbox
+from sandbox.freshsales.server import FreshsalesSandbox
+
+SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
 
 @dataclass
 class RunningSandboxes:
     bizstim: BizstimSandbox
+    freshsales: FreshsalesSandbox
+    dynamics: DynamicsSandbox
     time_scale: float
     env: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
-        self.bizstim.stop()
+        for server in (self.bizstim, self.freshsales, self.dynamics):
+            server.stop()
+
+
+def customer_users(destination: str) -> list[dict]:
+    """The people the customer's admin has already invited to the destination
+    (the dbt seeds hold the same list as the stand-in for the preflight's read)."""
+    if destination == "freshsales":
+        with open(SEEDS / "freshsales_users.csv", newline="") as handle:
+            return [{"email": r["email"], "display_name": r["display_name"],
+                     "is_active": r["is_active"] == "true"} for r in csv.DictReader(handle)]
+    with open(SEEDS / "dynamics_systemusers.csv", newline="") as handle:
+        return [{"internalemailaddress": r["internalemailaddress"],
+                 "firstname": r["fullname"].partition(" ")[0],
+                 "lastname": r["fullname"].partition(" ")[2] or r["fullname"],
+                 "isdisabled": r["isdisabled"] == "true"} for r in csv.DictReader(handle)]
 
 
 def start_sandboxes(tenant: str = "small", seed: int = 42, time_scale: float = 3600.0,
-                    rate_limit_per_hour: int = 1000) -> RunningSandboxes:
+                    rate_limit_per_hour: int = 1000, freshsales_plan: str = "growth"
+                    ) -> RunningSandboxes:
     bizstim = BizstimSandbox(
         tenant=tenant, seed=seed, time_scale=time_scale, rate_limit_per_hour=rate_limit_per_hour
     ).start()
+    freshsales = FreshsalesSandbox(plan=freshsales_plan, time_scale=time_scale, seed=seed,
+                                   users=customer_users("freshsales")).start()
+    dynamics = DynamicsSandbox(time_scale=time_scale, seed=seed,
+                               users=customer_users("dynamics")).start()
+    fs = freshsales.credentials()
+    dv = dynamics.credentials()
     env = {
         "SOURCES__BIZSTIM__BASE_URL": bizstim.url,
         "SOURCES__BIZSTIM__API_KEY": json.dumps(list(bizstim.api_keys)),
@@ -36,8 +65,20 @@ def start_sandboxes(tenant: str = "small", seed: int = 42, time_scale: float = 3
         # account leaves this unset (settings: 3600 s)
         "SOURCES__BIZSTIM__RATE_LIMIT_WINDOW_SECONDS": repr(3600.0 / time_scale),
         "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": str(rate_limit_per_hour),
+        "FRESHSALES_BASE_URL": fs["base_url"],
+        "FRESHSALES_API_KEY": fs["api_key"],
+        "FRESHSALES_PLAN": fs["plan"],
+        "FRESHSALES_WINDOW_SECONDS": repr(fs["window_seconds"]),
+        "DYNAMICS_BASE_URL": dynamics.url,
+        "DYNAMICS_TENANT_ID": dv["tenant_id"],
+        "DYNAMICS_CLIENT_ID": dv["client_id"],
+        "DYNAMICS_CLIENT_SECRET": dv["client_secret"],
+        "DYNAMICS_AUTHORITY_HOST": dynamics.url,
+        "DYNAMICS_PUBLISHER_PREFIX": dv["publisher_prefix"],
+        "DYNAMICS_WINDOW_SECONDS": repr(300.0 / time_scale),
     }
-    return RunningSandboxes(bizstim=bizstim, time_scale=time_scale, env=env)
+    return RunningSandboxes(bizstim=bizstim, freshsales=freshsales, dynamics=dynamics,
+                            time_scale=time_scale, env=env)
 
 
 def write_env_file(path: Path, env: dict[str, str]) -> None:

@@ -26,6 +26,19 @@ class ParentRef:
     column: str
     parent: str  # the parent's ObjectSpec.name
     required: bool = True
+    # for a column holding a list of dicts (e.g. a deal's product lines): the
+    # dict key that holds the parent's Bizstim key
+    item_key: str | None = None
+
+    def keys_in(self, row: dict[str, Any]) -> list[str]:
+        """The parent keys a row refers to through this column."""
+        value = row.get(self.column)
+        if value is None:
+            return []
+        if self.item_key is None:
+            return [str(value)]
+        return [str(item[self.item_key]) for item in value
+                if isinstance(item, dict) and item.get(self.item_key) is not None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,11 @@ class Writer(Protocol):
     def preflight(self) -> list[str]:
         """Problems that must stop a load (missing custom fields, bad credentials…),
         each a sentence an admin can act on. Empty when all is ready."""
+
+    def prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
+        """Called once per phase, before any write or lookup, with the keys the
+        phase may write: a writer may read the destination's state for all of
+        them at once (a listing is far cheaper than one read per record)."""
 
     def write(self, batch: WriteBatch) -> list[RecordResult]:
         """Create or update every row; one result per row (failed ones with the

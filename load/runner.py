@@ -148,8 +148,6 @@ class Runner:
         done = self.ledger.done_in_run(run_id, spec.name)
         current = self.ledger.current(self.destination, spec.name)
         pending = self.ledger.pending_in_run(run_id, spec.name) - done
-        found = self.writer.lookup(spec, sorted(pending)) if pending else {}
-        existing = {k: v[0] for k, v in current.items()} | found
 
         unchanged, to_write = [], []
         for row in rows:
@@ -164,18 +162,23 @@ class Runner:
                 to_write.append(row)
         self.ledger.record(run_id, spec.name, unchanged)
 
+        if to_write or pending:
+            self._prepare(spec, sorted({str(r[spec.key]) for r in to_write} | pending))
+        found = self.writer.lookup(spec, sorted(pending)) if pending else {}
+        existing = {k: v[0] for k, v in current.items()} | found
+
         parent_ids = {p.parent: {k: v[0] for k, v in
                                  self.ledger.current(self.destination, p.parent).items()}
                       for p in spec.parents}
         ready, orphans = [], []
         for row in to_write:
-            missing = [p for p in spec.parents if p.required and row.get(p.column) is not None
-                       and str(row[p.column]) not in parent_ids[p.parent]]
+            missing = [(p, k) for p in spec.parents if p.required
+                       for k in p.keys_in(row) if k not in parent_ids[p.parent]]
             (orphans if missing else ready).append((row, missing))
         self.ledger.record(run_id, spec.name, [
             RecordResult(str(row[spec.key]), "skipped", payload_hash=hashes[str(row[spec.key])],
-                         error="; ".join(f"its {p.parent} record {row[p.column]} is not in "
-                                         f"{self.destination}" for p in missing), attempts=0)
+                         error="; ".join(f"its {p.parent} record {k} is not in "
+                                         f"{self.destination}" for p, k in missing), attempts=0)
             for row, missing in orphans
         ])
 
@@ -199,6 +202,11 @@ class Runner:
         self.observer.phase_finished(line)
         return line
 
+    def _prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
+        prepare = getattr(self.writer, "prepare", None)
+        if prepare is not None:
+            prepare(spec, keys)
+
     @staticmethod
     def _check_results(spec: ObjectSpec, keys: list[str], results: list[RecordResult]) -> None:
         answered = sorted(r.source_key for r in results)
@@ -212,6 +220,8 @@ class Runner:
             rows = self._rows(spec)
             current = self.ledger.current(self.destination, spec.name)
             unknown = [str(r[spec.key]) for r in rows if str(r[spec.key]) not in current]
+            if unknown:
+                self._prepare(spec, unknown)
             in_destination = self.writer.lookup(spec, unknown) if unknown else {}
             counts = {"create": 0, "update": 0, "unchanged": 0}
             for row in rows:
@@ -240,8 +250,8 @@ class Runner:
                 if str(row[spec.key]) not in chosen[spec.name]:
                     continue
                 for parent in spec.parents:
-                    if row.get(parent.column) is not None and parent.parent in chosen:
-                        chosen[parent.parent].add(str(row[parent.column]))
+                    if parent.parent in chosen:
+                        chosen[parent.parent].update(parent.keys_in(row))
         return chosen
 
     # --- verify ---------------------------------------------------------------------
