@@ -31,7 +31,10 @@ def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):
             time.sleep(0.1)
         env = read_env_file(env_file)
         assert env["SOURCES__BIZSTIM__BASE_URL"].startswith("http://127.0.0.1:")
-        assert all(name.startswith("SOURCES__BIZSTIM__") for name in env)
+        for url in ("SOURCES__BIZSTIM__BASE_URL", "FRESHSALES_BASE_URL", "DYNAMICS_BASE_URL"):
+            assert env[url].startswith("http://127.0.0.1:")
+        assert all(name.startswith(("SOURCES__BIZSTIM__", "FRESHSALES_", "DYNAMICS_"))
+                   for name in env)
         assert oct(env_file.stat().st_mode & 0o777) == "0o600"
 
         result = run_cli(["extract"], workspace, env)
@@ -42,8 +45,10 @@ def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert "Sandboxes stopped." in out
-    for key in json.loads(env["SOURCES__BIZSTIM__API_KEY"]):
-        assert key not in out + err
+    secrets = json.loads(env["SOURCES__BIZSTIM__API_KEY"]) + [
+        env["FRESHSALES_API_KEY"], env["DYNAMICS_CLIENT_SECRET"]]
+    for secret in secrets:
+        assert secret not in out + err
 
 
 def test_scope_inventories_the_account_and_estimates_the_extraction(bizstim_sandbox, workspace):
