@@ -176,6 +176,185 @@ def scope(ctx: typer.Context) -> None:
         raise typer.Exit(EXIT_ACCESS)
 
 
+# --- loading -----------------------------------------------------------------------------
+
+def _destination(to: str) -> str:
+    from load.destinations import DESTINATIONS
+
+    if to not in DESTINATIONS:
+        raise typer.BadParameter(f"--to must be one of {', '.join(DESTINATIONS)}")
+    return to
+
+
+def _open(workspace: Workspace, destination: str):
+    """The warehouse connection and the destination's writer, or a clear exit."""
+    import duckdb
+
+    from load.destinations import DestinationConfigError, open_writer
+
+    con = duckdb.connect(str(workspace.warehouse))
+    try:
+        writer = open_writer(destination, con, files_dir=workspace.files_dir)
+    except DestinationConfigError as error:
+        con.close()
+        err_console.print(f"[bold red]error:[/] {error}")
+        if workspace.sandbox_env.exists():
+            err_console.print(f"hint: for the sandbox, load {workspace.sandbox_env} first: "
+                              f"set -a; . {workspace.sandbox_env}; set +a")
+        raise typer.Exit(EXIT_CONFIG)
+    return con, writer
+
+
+def _destination_errors():
+    from load.dynamics.auth import AuthError
+    from load.http import ApiError, GaveUp
+
+    return (ApiError, GaveUp, AuthError)
+
+
+def do_preflight(workspace: Workspace, destination: str) -> list[str]:
+    con, writer = _open(workspace, destination)
+    try:
+        problems = writer.preflight()
+    except _destination_errors() as error:
+        err_console.print(f"[bold red]error:[/] {destination} refused the preflight: {error}")
+        raise typer.Exit(EXIT_ACCESS)
+    finally:
+        con.close()
+    meta = {"freshsales": "freshsales_meta.users", "dynamics": "dynamics_meta.systemusers"}
+    console.print(f"{destination}: credentials work; users stored in {meta[destination]} for "
+                  "the owner resolution in dbt.")
+    for problem in problems:
+        console.print(f"[yellow]admin action needed:[/] {problem}")
+    if not problems:
+        console.print(f"[green]{destination} is ready:[/] every custom field the marts use "
+                      "exists.")
+    return problems
+
+
+@app.command()
+def preflight(ctx: typer.Context,
+              to: str = typer.Option(..., "--to", help="freshsales or dynamics")) -> None:
+    """Schema setup check: credentials, custom fields/columns, users (for owners)."""
+    if do_preflight(ctx.obj, _destination(to)):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def do_load(workspace: Workspace, destination: str, *, sample: int | None = None,
+            dry_run: bool = False, only: str | None = None, seed: int = 0):
+    from bizstim_migrate.load_view import (ProgressObserver, dry_run_table, summary_table)
+    from load.gate import gate_problems
+    from load.runner import LoadRefused, Runner
+
+    con, writer = _open(workspace, destination)
+    run_results = workspace.dbt_target / "run_results.json"
+    try:
+        with ProgressObserver(console) as observer:
+            runner = Runner(con, writer, observer,
+                            gate=lambda: gate_problems(run_results, con, destination))
+            report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed)
+    except LoadRefused as refused:
+        err_console.print("[bold red]The load may not start:[/]")
+        for line in str(refused).splitlines():
+            err_console.print(f"  - {line}")
+        raise typer.Exit(EXIT_FAILED)
+    except _destination_errors() as error:
+        err_console.print(f"[bold red]error:[/] {error}")
+        err_console.print("The run stopped cleanly; run the same command again to resume "
+                          "where it stopped.")
+        raise typer.Exit(EXIT_FAILED)
+    finally:
+        con.close()
+    if dry_run:
+        console.print(dry_run_table(report, destination))
+        return report
+    console.print(summary_table(report, destination))
+    console.print(f"{writer.requests_sent} requests to {destination}. Ledger: schema ledger in "
+                  f"{workspace.warehouse} (run {report.run_id}).")
+    return report
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="freshsales or dynamics"),
+    sample: Optional[int] = typer.Option(None, "--sample", help="Load N records per object "
+                                         "(with every parent they need) for review."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count creates, updates and "
+                                 "unchanged per object; write nothing."),
+    only: Optional[str] = typer.Option(None, "--only", help="Run one phase (e.g. contacts)."),
+    seed: int = typer.Option(0, help="Which records a --sample picks."),
+) -> None:
+    """Push the marts to the destination in dependency order (resumes a killed run;
+    after a full run, sends only what changed)."""
+    report = do_load(ctx.obj, _destination(to), sample=sample, dry_run=dry_run, only=only,
+                     seed=seed)
+    if report.failed:
+        err_console.print(f"[red]{report.failed} records failed[/]: their reasons are in "
+                          f"ledger.records (run {report.run_id}); fix and run load again.")
+        raise typer.Exit(EXIT_FAILED)
+
+
+def do_verify(workspace: Workspace, destination: str, sample: int = 50,
+              seed: Optional[int] = None):
+    from bizstim_migrate.load_view import differences_table, verify_table
+    from load.runner import Runner
+
+    con, writer = _open(workspace, destination)
+    try:
+        report = Runner(con, writer).verify(sample=sample, seed=seed)
+    finally:
+        con.close()
+    console.print(verify_table(report, destination))
+    if report.differences:
+        console.print(differences_table(report))
+    return report
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="freshsales or dynamics"),
+    sample: int = typer.Option(50, "--sample", help="Records per object to read back."),
+    seed: Optional[int] = typer.Option(None, help="Same seed, same sample."),
+) -> None:
+    """Read back a random sample per object and compare it field by field with the marts."""
+    report = do_verify(ctx.obj, _destination(to), sample, seed)
+    if report.differences or report.missing:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run to undo.")
+             ) -> None:
+    """Undo a run: delete what it created, restore what it updated, report what a
+    person edited since."""
+    import duckdb
+
+    from bizstim_migrate.load_view import rollback_lines
+    from load.ledger import Ledger
+    from load.runner import LoadRefused, Runner
+
+    workspace: Workspace = ctx.obj
+    with duckdb.connect(str(workspace.warehouse)) as probe:
+        run = Ledger(probe).run(run_id)
+    if run is None:
+        err_console.print(f"[bold red]error:[/] no run {run_id!r} in the ledger.")
+        raise typer.Exit(EXIT_FAILED)
+    con, writer = _open(workspace, run["destination"])
+    try:
+        report = Runner(con, writer).rollback(run_id)
+    except LoadRefused as refused:
+        err_console.print(f"[bold red]error:[/] {refused}")
+        raise typer.Exit(EXIT_FAILED)
+    finally:
+        con.close()
+    for line in rollback_lines(report):
+        console.print(line)
+    if report.mismatches:
+        raise typer.Exit(EXIT_FAILED)
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     ctx: typer.Context,
@@ -206,6 +385,36 @@ def sandbox_up(
     finally:
         running.stop()
         console.print("Sandboxes stopped.")
+
+
+@sandbox_app.command("admin")
+def sandbox_admin(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="freshsales or dynamics"),
+) -> None:
+    """Play the customer's admin on the sandbox: create the custom fields (columns,
+    keys) and category choices the preflight asks for. A real account's admin does
+    this in its settings."""
+    import duckdb
+
+    from bizstim_migrate.sandbox_admin import set_up_dynamics, set_up_freshsales
+
+    workspace: Workspace = ctx.obj
+    destination = _destination(to)
+    if destination == "freshsales":
+        # category choices come from the marts, once they are built
+        con = (duckdb.connect(str(workspace.warehouse), read_only=True)
+               if workspace.warehouse.exists() else None)
+        try:
+            done = set_up_freshsales(os.environ, con)
+        finally:
+            if con is not None:
+                con.close()
+    else:
+        done = set_up_dynamics(os.environ)
+    for item in done:
+        console.print(f"created {item}")
+    console.print(f"The {destination} sandbox has what the preflight asks an admin for.")
 
 
 @app.command()

@@ -42,7 +42,7 @@ class DbtOutcome:
 
 
 def target_dir(workspace: Workspace) -> Path:
-    return workspace.root / "dbt_target"
+    return workspace.dbt_target
 
 
 def dbt_args(workspace: Workspace, verb: str, destination: str | None = None,

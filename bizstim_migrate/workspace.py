@@ -47,5 +47,10 @@ class Workspace:
         return self.root / "sandbox.env"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's artifacts (run_results.json: the gate reads it)."""
+        return self.root / "dbt_target"
+
+    @property
     def reports_dir(self) -> Path:
         return self.root / "reports"

@@ -20,6 +20,7 @@ clients; they are never printed, logged or stored.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Mapping
 
 import duckdb
@@ -89,13 +90,14 @@ def dynamics_config(env: Mapping[str, str] | None = None):
 
 
 def open_writer(destination: str, con: duckdb.DuckDBPyConnection,
-                env: Mapping[str, str] | None = None) -> Writer:
-    """The writer for a destination, configured from the environment."""
+                env: Mapping[str, str] | None = None, files_dir: Path | None = None) -> Writer:
+    """The writer for a destination, configured from the environment. `files_dir`
+    is where the extraction stored file contents (documents, attachments)."""
     if destination == "freshsales":
         from load.freshsales.client import FreshsalesClient
         from load.freshsales.writer import FreshsalesWriter
 
-        return FreshsalesWriter(FreshsalesClient(freshsales_config(env)), con)
+        return FreshsalesWriter(FreshsalesClient(freshsales_config(env)), con, files_dir)
     if destination == "dynamics":
         from load.dynamics.odata import DataverseClient
         from load.dynamics.writer import DynamicsWriter

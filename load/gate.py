@@ -17,7 +17,8 @@ import duckdb
 FAILED_STATUSES = ("error", "fail", "runtime error")
 
 
-def gate_problems(run_results: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
+def gate_problems(run_results: Path, con: duckdb.DuckDBPyConnection,
+                  destination: str | None = None) -> list[str]:
     if not run_results.exists():
         return ["No dbt build has run in this workspace: run `bizstim-migrate transform "
                 "--to <destination>` first (it builds the marts and runs every gate)."]
@@ -27,6 +28,11 @@ def gate_problems(run_results: Path, con: duckdb.DuckDBPyConnection) -> list[str
     if args.get("which") not in (None, "build"):
         problems.append(f"The last dbt command was `{args.get('which')}`, not `build`: run "
                         "`bizstim-migrate transform` so every test runs.")
+    if destination is not None and not any(
+            str(r.get("unique_id", "")).split(".")[-1].startswith(f"{destination}__")
+            for r in results.get("results", [])):
+        problems.append(f"The last dbt build did not build the {destination} marts: run "
+                        f"`bizstim-migrate transform --to {destination}`.")
     failed = [r for r in results.get("results", []) if r.get("status") in FAILED_STATUSES]
     for result in failed[:20]:
         problems.append(f"dbt {result.get('status')}: {result.get('unique_id')}: "

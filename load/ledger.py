@@ -199,23 +199,30 @@ class Ledger:
         ).fetchone()[0] > 0
 
     # --- records ------------------------------------------------------------------
-    def mark_pending(self, run_id: str, obj: str, rows: Iterable[tuple[str, str]]) -> None:
-        """Before a request: the records it carries, with their payload hashes.
-        A process that dies before `record` leaves them pending."""
+    def mark_pending(self, run_id: str, obj: str, rows: Iterable[tuple[str, str]],
+                     before_images: dict[str, dict[str, Any]] | None = None) -> None:
+        """Before a request: the records it carries, with their payload hashes and
+        the before-image of each record it updates. A process that dies before
+        `record` leaves them pending (the first before-image is kept)."""
         rows = list(rows)
         if not rows:
             return
+        images = before_images or {}
         batch = pa.table({
             "source_key": pa.array([key for key, _ in rows], pa.string()),
             "payload_hash": pa.array([h for _, h in rows], pa.string()),
+            "before_image": pa.array(
+                [json.dumps(images[key], sort_keys=True, default=str) if key in images else None
+                 for key, _ in rows], pa.string()),
         })
         self._bulk(
             batch,
             f"insert into {SCHEMA}.records (run_id, object, source_key, action, payload_hash, "
-            "attempts, started_at) select $run, $obj, source_key, 'pending', payload_hash, 0, "
-            "$now from batch "
+            "before_image, attempts, started_at) select $run, $obj, source_key, 'pending', "
+            "payload_hash, before_image, 0, $now from batch "
             "on conflict (run_id, object, source_key) do update set "
-            "action = 'pending', payload_hash = excluded.payload_hash",
+            "action = 'pending', payload_hash = excluded.payload_hash, "
+            "before_image = coalesce(records.before_image, excluded.before_image)",
             {"run": run_id, "obj": obj, "now": _now()},
         )
 

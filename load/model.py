@@ -58,8 +58,12 @@ class WriteBatch:
     spec: ObjectSpec
     rows: list[dict[str, Any]]  # mart rows (payload columns and the key)
     hashes: dict[str, str]  # source key -> payload hash
-    existing: dict[str, str]  # source key -> destination id known to exist
+    existing: dict[str, str]  # source key -> id of a record an earlier run wrote
     parent_ids: dict[str, dict[str, str]] = field(default_factory=dict)  # parent -> key -> id
+    # source key -> id of a record this run created before it was killed (its
+    # answer never reached the ledger): write it again as an update of that
+    # record, and still call it created
+    resumed: dict[str, str] = field(default_factory=dict)
 
 
 class Writer(Protocol):
@@ -76,6 +80,11 @@ class Writer(Protocol):
         """Called once per phase, before any write or lookup, with the keys the
         phase may write: a writer may read the destination's state for all of
         them at once (a listing is far cheaper than one read per record)."""
+
+    def before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """source key -> the fields a write will change, as the destination holds them
+        now, for records about to be updated (the ledger keeps them before the write
+        is sent, so a rollback restores them even after a crash)."""
 
     def write(self, batch: WriteBatch) -> list[RecordResult]:
         """Create or update every row; one result per row (failed ones with the

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 
 import duckdb
 
+from load.http import ApiError
 from load.ledger import Ledger, PhaseLine, RecordResult
 from load.model import ObjectSpec, WriteBatch, Writer
 from load.payload import payload_hash, plain_row
@@ -165,7 +166,8 @@ class Runner:
         if to_write or pending:
             self._prepare(spec, sorted({str(r[spec.key]) for r in to_write} | pending))
         found = self.writer.lookup(spec, sorted(pending)) if pending else {}
-        existing = {k: v[0] for k, v in current.items()} | found
+        existing = {k: v[0] for k, v in current.items()}
+        resumed = {k: v for k, v in found.items() if k not in existing}
 
         parent_ids = {p.parent: {k: v[0] for k, v in
                                  self.ledger.current(self.destination, p.parent).items()}
@@ -186,11 +188,13 @@ class Runner:
         for start in range(0, len(ready), spec.batch_size):
             chunk = [row for row, _ in ready[start:start + spec.batch_size]]
             keys = [str(r[spec.key]) for r in chunk]
-            self.ledger.mark_pending(run_id, spec.name, [(k, hashes[k]) for k in keys])
+            updates = {k: existing[k] for k in keys if k in existing}
+            images = self._before_images(spec, updates) if updates else {}
+            self.ledger.mark_pending(run_id, spec.name, [(k, hashes[k]) for k in keys], images)
             results = self.writer.write(WriteBatch(
                 spec=spec, rows=chunk, hashes={k: hashes[k] for k in keys},
-                existing={k: existing[k] for k in keys if k in existing},
-                parent_ids=parent_ids,
+                existing=updates, parent_ids=parent_ids,
+                resumed={k: resumed[k] for k in keys if k in resumed},
             ))
             self._check_results(spec, keys, results)
             self.ledger.record(run_id, spec.name, results)
@@ -201,6 +205,10 @@ class Runner:
         self.ledger.phase_line(run_id, line)
         self.observer.phase_finished(line)
         return line
+
+    def _before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
+        take = getattr(self.writer, "before_images", None)
+        return (take(spec, ids) or {}) if take is not None else {}
 
     def _prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
         prepare = getattr(self.writer, "prepare", None)
@@ -317,16 +325,22 @@ class Runner:
                                                 error="edited in the destination after the run"
                                                       "; left as it is"))
                     continue
-                if rec["action"] == "created":
-                    if current is not None:
-                        self.writer.delete(spec, destination_id)
-                    report.deleted += 1
-                    results.append(RecordResult(key, "deleted", destination_id))
-                else:
-                    before = json.loads(rec["before_image"] or "{}")
-                    self.writer.restore(spec, destination_id, before)
-                    report.restored += 1
-                    results.append(RecordResult(key, "restored", destination_id))
+                try:
+                    if rec["action"] == "created":
+                        if current is not None:
+                            self.writer.delete(spec, destination_id)
+                        report.deleted += 1
+                        results.append(RecordResult(key, "deleted", destination_id))
+                    else:
+                        before = json.loads(rec["before_image"] or "{}")
+                        self.writer.restore(spec, destination_id, before)
+                        report.restored += 1
+                        results.append(RecordResult(key, "restored", destination_id))
+                except ApiError as error:
+                    report.mismatches.append(f"{spec.name} {key}: {error.message}")
+                    results.append(RecordResult(key, "failed", destination_id,
+                                                error=error.message))
+                    continue
                 touched.append((spec, rec))
             self.ledger.record(undo, spec.name, results)
         report.mismatches = self._check_rolled_back(touched)

@@ -43,7 +43,7 @@ def test_freshsales_preflight_lists_missing_fields_then_passes_and_feeds_owners(
             assert "contacts.cf_bizstim_client_id (text, unique)" in problems[0]
             assert "contacts.cf_availability_min_time (text)" in problems[0]
             # the admin creates them, as the message says
-            for field in required_fields(con):
+            for field in required_fields():
                 freshsales.define_field(field.entity, name=field.name, type=field.field_type,
                                         unique=field.unique)
             assert preflight(client, con) == []

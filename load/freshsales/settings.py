@@ -22,3 +22,29 @@ RESERVE = 5
 
 PER_PAGE = 100  # list views: max per_page (assumed)
 BULK_UPSERT_RECORDS = 100  # bulk_upsert batch size limit (assumed)
+
+# --- How the marts land in Freshsales (our mapping choices, in one place) ---------------
+# list views that together hold every contact / deal (documented view names)
+CONTACT_VIEWS = ("All Contacts",)
+DEAL_VIEWS = ("Won Deals", "Open Deals", "Lost Deals")  # ours are won: that view first
+# the unique custom field each bulk object is upserted by (created by the admin)
+UPSERT_KEYS = {"contacts": "cf_bizstim_client_id", "deals": "cf_bizstim_deal_key"}
+# a Bizstim session becomes a sales activity of this type; a confirmed session
+# that has ended gets this outcome
+ACTIVITY_TYPE = "Meeting"
+CONFIRMED_OUTCOME = "Completed"
+# payment-history deals are closed won in the default pipeline
+WON_FORECAST_TYPE = "Won"
+# "include" side-loads of a contact's attached records (documented names)
+SIDE_LOADS = {"notes": "notes", "activities": "sales_activities",
+              "payment_notes": "notes", "documents": "documents"}
+# custom fields longer than a text field holds are paragraphs
+FIELD_TYPE_OVERRIDES = {
+    ("contacts", "cf_availability_windows"): "textarea",
+    ("contacts", "cf_bizstim_custom_fields"): "textarea",
+}
+# polling a bulk job: first wait, growth, cap (seconds; ours)
+JOB_POLL_FIRST_SECONDS = 0.5
+JOB_POLL_GROWTH = 1.6
+JOB_POLL_MAX_SECONDS = 30.0
+JOB_MAX_WAIT_SECONDS = 1800.0

@@ -80,8 +80,25 @@ class RecordRoutes:
     def _read(self, entity: Entity):
         def handle(call: Call) -> Response:
             record = self.records.get(entity.name, _id(call))
-            return self.one(entity, record, include=_include(call))
+            include = _include(call)
+            body = {entity.singular: self.records.render(entity.name, record, include)}
+            body.update(self._side_loads(entity, record, include))
+            return ok(body)
         return handle
+
+    def _side_loads(self, entity: Entity, record: dict[str, Any], include: tuple[str, ...]
+                    ) -> dict[str, list[dict[str, Any]]]:
+        """The records attached to this one that `include` asks for."""
+        kind = next((k for k, table in settings.TARGETABLE_TYPES.items() if table == entity.name),
+                    None)
+        loads: dict[str, list[dict[str, Any]]] = {}
+        for name in include:
+            if name not in settings.SIDE_LOADS.get(kind or "", ()):
+                continue
+            loads[name] = [
+                self.records.render(name, r) for r in self.records.store.all(name)
+                if r.get("targetable_type") == kind and r.get("targetable_id") == record["id"]]
+        return loads
 
     def _update(self, entity: Entity):
         def handle(call: Call) -> Response:

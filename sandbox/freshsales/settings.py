@@ -189,6 +189,11 @@ UNIQUE_STANDARD = {"sales_accounts": ("name",)}
 # observed: files may also target a Product.
 TARGETABLE_TYPES = {"Contact": "contacts", "SalesAccount": "sales_accounts", "Deal": "deals"}
 DOCUMENT_TARGETABLE_TYPES = {**TARGETABLE_TYPES, "Product": "products"}
+# documented ("View a Contact": include=notes,sales_activities,appointments,tasks,...);
+# assumed: side-loaded records come as top-level lists beside the record
+# ({"contact": {...}, "notes": [...]}), documents among them
+SIDE_LOADS = {"Contact": ("notes", "sales_activities", "appointments", "tasks", "documents"),
+              "Deal": ("notes", "sales_activities", "appointments", "tasks", "documents")}
 ATTENDEE_TYPES = {"FdMultitenant::User": "users", "Contact": "contacts"}  # observed (n8n node)
 
 # --- Documents (files) --------------------------------------------------------------------------

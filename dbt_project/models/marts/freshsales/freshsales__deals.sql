@@ -20,6 +20,7 @@ contacts as (
 select
     'client:' || contacts.bizstim_client_id as bizstim_deal_key,
     contacts.bizstim_client_id,
+    'client:' || contacts.bizstim_client_id as cf_bizstim_deal_key,
     'Bizstim payment history: ' || concat_ws(' ', contacts.first_name, contacts.last_name)
         as name,
     coalesce(sum(payments.amount) filter (where payments.is_revenue), 0) as amount,
