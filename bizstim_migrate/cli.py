@@ -207,9 +207,10 @@ def _open(workspace: Workspace, destination: str):
 
 def _destination_errors():
     from load.dynamics.auth import AuthError
-    from load.http import ApiError, GaveUp
+    from load.freshsales.bulk import JobTimedOut
+    from load.http import AmbiguousWrite, ApiError, GaveUp
 
-    return (ApiError, GaveUp, AuthError)
+    return (ApiError, GaveUp, AuthError, AmbiguousWrite, JobTimedOut)
 
 
 def do_preflight(workspace: Workspace, destination: str) -> list[str]:

@@ -15,6 +15,9 @@ clients; they are never printed, logged or stored.
     DYNAMICS_AUTHORITY_HOST    default https://login.microsoftonline.com
     DYNAMICS_PUBLISHER_PREFIX  default new_
     DYNAMICS_WINDOW_SECONDS    (sandbox only) the service-protection window
+
+    LOAD_BACKOFF_BASE_SECONDS  first wait before retrying a 5xx or a lost answer
+                               (default 0.5; it doubles each time)
 """
 
 from __future__ import annotations
@@ -89,6 +92,14 @@ def dynamics_config(env: Mapping[str, str] | None = None):
     )
 
 
+def retry_policy(env: Mapping[str, str] | None = None):
+    from load.http import RetryPolicy
+
+    env = os.environ if env is None else env
+    base = _number(env, "LOAD_BACKOFF_BASE_SECONDS")
+    return RetryPolicy() if base is None else RetryPolicy(backoff_base_seconds=base)
+
+
 def open_writer(destination: str, con: duckdb.DuckDBPyConnection,
                 env: Mapping[str, str] | None = None, files_dir: Path | None = None) -> Writer:
     """The writer for a destination, configured from the environment. `files_dir`
@@ -97,10 +108,11 @@ def open_writer(destination: str, con: duckdb.DuckDBPyConnection,
         from load.freshsales.client import FreshsalesClient
         from load.freshsales.writer import FreshsalesWriter
 
-        return FreshsalesWriter(FreshsalesClient(freshsales_config(env)), con, files_dir)
+        return FreshsalesWriter(FreshsalesClient(freshsales_config(env), retry_policy(env)),
+                                con, files_dir)
     if destination == "dynamics":
         from load.dynamics.odata import DataverseClient
         from load.dynamics.writer import DynamicsWriter
 
-        return DynamicsWriter(DataverseClient(dynamics_config(env)), con)
+        return DynamicsWriter(DataverseClient(dynamics_config(env), retry_policy(env)), con)
     raise DestinationConfigError(f"--to must be one of {', '.join(DESTINATIONS)}")

@@ -290,6 +290,17 @@ class Ledger:
         ).fetchall()
         return {key: (dest_id, payload_hash) for key, dest_id, payload_hash in rows}
 
+    def last_versions(self, destination: str, obj: str) -> dict[str, str]:
+        """source key -> the destination version this tool last left the record in
+        (after a write or a restore): a record whose version differs was edited by
+        someone else since."""
+        rows = self.con.execute(
+            f"select rec.source_key, arg_max(rec.after_image_hash, rec.finished_at) "
+            f"from {SCHEMA}.records as rec join {SCHEMA}.runs as r using (run_id) "
+            "where r.destination = ? and rec.object = ? and rec.after_image_hash is not null "
+            "group by rec.source_key", [destination, obj]).fetchall()
+        return {key: version for key, version in rows}
+
     def records_of_run(self, run_id: str, actions: tuple[str, ...]) -> list[dict[str, Any]]:
         cursor = self.con.execute(
             f"select * from {SCHEMA}.records where run_id = ? "

@@ -313,12 +313,14 @@ class Runner:
         for spec in reversed(self.writer.objects()):
             records = [r for r in self.ledger.records_of_run(run_id, ("created", "updated"))
                        if r["object"] == spec.name]
+            ours = self.ledger.last_versions(self.destination, spec.name)
             results = []
             for rec in reversed(records):
                 key, destination_id = rec["source_key"], rec["destination_id"]
                 current = self.writer.read(spec, destination_id)
-                if current is not None and rec["after_image_hash"] and \
-                        self.writer.version(current) != rec["after_image_hash"]:
+                left_by_us = ours.get(key) or rec["after_image_hash"]
+                if current is not None and left_by_us and \
+                        self.writer.version(current) != left_by_us:
                     report.edited_since.append({"object": spec.name, "source_key": key,
                                                 "destination_id": destination_id})
                     results.append(RecordResult(key, "edited_since", destination_id,
@@ -335,7 +337,10 @@ class Runner:
                         before = json.loads(rec["before_image"] or "{}")
                         self.writer.restore(spec, destination_id, before)
                         report.restored += 1
-                        results.append(RecordResult(key, "restored", destination_id))
+                        restored = self.writer.read(spec, destination_id)
+                        results.append(RecordResult(
+                            key, "restored", destination_id,
+                            after_image_hash=self.writer.version(restored) if restored else None))
                 except ApiError as error:
                     report.mismatches.append(f"{spec.name} {key}: {error.message}")
                     results.append(RecordResult(key, "failed", destination_id,

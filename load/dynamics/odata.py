@@ -52,6 +52,17 @@ class ServiceProtectionPacer:
         self._lock = threading.Lock()
         self._remaining: int | None = None
         self.waited_seconds = 0.0
+        # execution time left in the window (seconds), and the most ever seen:
+        # their ratio tells a writer to send smaller batches
+        self.time_remaining: float | None = None
+        self.time_budget: float | None = None
+
+    def execution_fraction(self) -> float | None:
+        """Share of the execution-time budget left, as the last response said."""
+        with self._lock:
+            if self.time_remaining is None or not self.time_budget:
+                return None
+            return self.time_remaining / self.time_budget
 
     def before_request(self) -> None:
         with self._lock:
@@ -68,6 +79,15 @@ class ServiceProtectionPacer:
                     self._remaining = int(float(str(value).replace(",", "")))
             except ValueError:
                 pass
+        value = headers.get(settings.HEADER_TIME_REMAINING)
+        if value is not None:
+            try:
+                seconds = float(str(value).replace(",", ""))
+            except ValueError:
+                return
+            with self._lock:
+                self.time_remaining = seconds
+                self.time_budget = max(self.time_budget or 0.0, seconds)
 
 
 @dataclass
@@ -96,12 +116,31 @@ class BatchResult:
         return f"HTTP {self.status}"
 
 
+class _DataverseHttp(HttpClient):
+    """The shared client, plus: a token revoked again while a request waited
+    (a long Retry-After, a revocation) gets a fresh token, a bounded number of
+    times (the shared client renews once per request)."""
+
+    TOKEN_RENEWALS = 3
+
+    def request(self, method: str, path: str, **kwargs: Any):
+        for renewal in range(self.TOKEN_RENEWALS + 1):
+            try:
+                return super().request(method, path, **dict(kwargs))
+            except ApiError as error:
+                if error.status != 401 or renewal == self.TOKEN_RENEWALS \
+                        or self._refresh_auth is None:
+                    raise
+                self._refresh_auth()
+        raise AssertionError("unreachable")
+
+
 class DataverseClient:
     def __init__(self, config: DynamicsConfig, policy: RetryPolicy | None = None) -> None:
         self.config = config
         self.tokens = TokenProvider(config)
         self.pacer = ServiceProtectionPacer(config)
-        self.http = HttpClient(
+        self.http = _DataverseHttp(
             config.api_base, self.tokens.headers, pacer=self.pacer, policy=policy,
             parse_error=odata_error, refresh_auth=self.tokens.invalidate,
             default_headers=ODATA_HEADERS,
@@ -113,13 +152,16 @@ class DataverseClient:
         return self.http.request("GET", path, params=params, headers=headers).json()
 
     def get_all(self, entity_set: str, select: list[str] | None = None,
-                filter_: str | None = None) -> list[dict[str, Any]]:
+                filter_: str | None = None, *, lookup_names: bool = False
+                ) -> list[dict[str, Any]]:
+        """Every row, page by page (`lookup_names`: each lookup's target table
+        under `_x_value@Microsoft.Dynamics.CRM.lookuplogicalname`)."""
         params: dict[str, Any] = {}
         if select:
             params["$select"] = ",".join(select)
         if filter_:
             params["$filter"] = filter_
-        headers = {"Prefer": f"odata.maxpagesize={settings.PAGE_SIZE}"}
+        headers = {"Prefer": prefer(page_size=settings.PAGE_SIZE, lookup_names=lookup_names)}
         rows: list[dict[str, Any]] = []
         page = self.get(entity_set, params or None, headers)
         while True:
@@ -201,6 +243,22 @@ class DataverseClient:
     def alternate_keys(self, logical_name: str) -> list[tuple[str, ...]]:
         rows = self.get(f"EntityDefinitions(LogicalName='{logical_name}')/Keys")
         return [tuple(r.get("KeyAttributes", [])) for r in rows.get("value", [])]
+
+
+LOOKUP_NAME = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+
+
+def prefer(*, page_size: int | None = None, lookup_names: bool = False,
+           representation: bool = False) -> str:
+    """A `Prefer` header value."""
+    parts = []
+    if representation:
+        parts.append("return=representation")
+    if page_size:
+        parts.append(f"odata.maxpagesize={page_size}")
+    if lookup_names:
+        parts.append('odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"')
+    return ",".join(parts)
 
 
 def entity_id(odata_entity_id: str) -> str | None:

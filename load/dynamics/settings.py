@@ -7,6 +7,8 @@ corrects an assumption here, and only here.
 
 from __future__ import annotations
 
+import uuid
+
 API_PATH = "api/data/v9.2"  # documented
 AUTHORITY_HOST = "https://login.microsoftonline.com"  # documented (Entra ID)
 TOKEN_PATH = "oauth2/v2.0/token"  # documented
@@ -26,6 +28,25 @@ HEADER_TIME_REMAINING = "x-ms-ratelimit-time-remaining-xrm-requests"
 BULK_BATCH_RECORDS = 500
 MAX_BATCH_REQUESTS = 1000
 PAGE_SIZE = 5000  # Prefer: odata.maxpagesize at most 5000 (documented)
+# Adaptive batch size (ours): a bulk request or $batch starts at
+# BULK_BATCH_RECORDS records, halves after a 429 or when the execution-time
+# budget the service reports falls under EXECUTION_LOW_FRACTION of the most
+# it reported, and grows again (x1.5) while the budget is healthy.
+MIN_BATCH_RECORDS = 5
+MAX_BULK_RECORDS = 1000
+EXECUTION_LOW_FRACTION = 0.2
+EXECUTION_HEALTHY_FRACTION = 0.5
+# One request's body (a $batch of annotations carries files): at most this
+# many bytes (ours; the service's own request size limit is not documented here)
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+# Bulk reads (ours): keys per `$filter` (or-chained eq; keeps each URL short),
+# several such GETs in one $batch; from FULL_LISTING_AT keys on, list every
+# record carrying a Bizstim key instead (one page per 5000 records)
+KEY_FILTER_CHUNK = 50
+FULL_LISTING_AT = 2000
+# WinOpportunity answers nothing useful when its connection drops: the writer
+# re-reads the states and wins what is still open, at most this many rounds
+WIN_ROUNDS = 6
 
 # Tables whose documented messages include CreateMultiple/UpsertMultiple; the
 # others go through $batch (observed per table in the entity reference)
@@ -33,6 +54,21 @@ BULK_MESSAGE_TABLES = frozenset({
     "contact", "lead", "product", "opportunity", "opportunityproduct", "uomschedule", "uom",
     "pricelevel", "productpricelevel", "account",
 })
+
+# Tables without a Bizstim alternate key (unit group, price list, price list
+# item, opportunity line) get an id derived from the Bizstim key, so an upsert
+# by primary key (PATCH uoms(<id>), documented to create with that id) is as
+# idempotent as one by alternate key (ours)
+ID_NAMESPACE = uuid.UUID("3f0c6a52-5d0e-4b8e-9a38-6f1f0b1c2d7e")
+
+# Opportunity status reasons (documented: Won = statecode 1, statuscode 3)
+OPPORTUNITY_OPEN = (0, 1)
+OPPORTUNITY_WON = (1, 3)
+# A completed appointment (documented: statecode 1, statuscode 3)
+APPOINTMENT_COMPLETED = (1, 3)
+# Activity party masks (documented): 5 required attendee, 7 organizer
+PARTY_REQUIRED = 5
+PARTY_ORGANIZER = 7
 
 # Refresh a token this long before it expires (ours)
 TOKEN_REFRESH_MARGIN_SECONDS = 60.0
@@ -46,6 +82,8 @@ CUSTOM_COLUMNS = {
         "bizstim_role": ("String", False),
         "staff_type": ("String", False),
         "bizstim_staff_id": ("String", False),
+        "bizstim_practitioner_ids": ("String", False),
+        "bizstim_person_key": ("String", False),
     },
     "contact": {
         "bizstim_client_id": ("String", True),
@@ -66,6 +104,7 @@ CUSTOM_COLUMNS = {
     "opportunity": {
         "bizstim_payment_id": ("String", True),
         "original_payment_date": ("DateTime", False),
+        "payment_kind": ("String", False),
     },
     "annotation": {"bizstim_annotation_key": ("String", True)},
     "appointment": {"bizstim_session_id": ("String", True)},

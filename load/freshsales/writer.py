@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from load.freshsales.account import AccountSettings
 from load.freshsales.attached import AttachedRecords
 from load.freshsales.client import FreshsalesClient
 from load.freshsales.rows import RowShaper
-from load.http import AmbiguousWrite, ApiError
+from load.http import AmbiguousWrite, ApiError, GaveUp
 from load.ledger import RecordResult
 from load.model import ObjectSpec, WriteBatch
 
@@ -272,10 +273,18 @@ class FreshsalesWriter:
                             before_image=image, after_image_hash=self.version(record))
 
     def _landed_once(self, spec: ObjectSpec, key: str, create) -> dict[str, Any]:
-        """Send a create; if its answer is lost, look for it before sending it again."""
-        try:
-            return create()
-        except AmbiguousWrite:
+        """Send a create; while its answer is lost, look for it before sending it
+        again. Gives up (the run stops, resumable) after the policy's attempts."""
+        policy = self.client.http.policy
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                return create()
+            except AmbiguousWrite as error:
+                if attempt == policy.max_attempts:
+                    raise GaveUp(f"{error}: no clear answer after {attempt} attempts; the run "
+                                 "stopped cleanly and resumes where it stopped") from None
+            time.sleep(min(policy.backoff_base_seconds * 2 ** attempt,
+                           policy.backoff_cap_seconds))
             if spec.name in self._snapshot:
                 self.prepare(spec, [key])
             found = self.lookup(spec, [key])
@@ -283,7 +292,7 @@ class FreshsalesWriter:
                 current = self.read(spec, found[key])
                 if current is not None:
                     return {"id": found[key], "updated_at": current.get("updated_at")}
-            return create()
+        raise AssertionError("unreachable")
 
     # --- undoing --------------------------------------------------------------------------
     def delete(self, spec: ObjectSpec, destination_id: str) -> None:

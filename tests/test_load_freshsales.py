@@ -1,0 +1,297 @@
+"""The Freshsales load, as a migration engineer runs it, over real HTTP.
+
+One staged workspace per module (sandboxes up, schema set up by the "admin",
+extracted, transformed); each test copies it and starts from an empty
+Freshsales account, then runs the CLI and looks at what the sandbox holds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from bizstim_migrate.sandboxes import start_sandboxes
+from tests.conftest import query, run_cli, start_cli
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory):
+    """Sandboxes up and a workspace ready to load: extracted, the admin's custom
+    fields in place, users read, marts built against them."""
+    running = start_sandboxes(tenant="small", seed=42, time_scale=3600.0)
+    env = dict(running.env, SOURCES__BIZSTIM__BACKOFF_BASE_SECONDS="0.02",
+               LOAD_BACKOFF_BASE_SECONDS="0.02")
+    workspace = tmp_path_factory.mktemp("staged") / "workspace"
+    workspace.mkdir()
+    try:
+        for args in (["sandbox", "admin", "--to", "freshsales"], ["extract"],
+                     ["preflight", "--to", "freshsales"], ["transform", "--to", "freshsales"],
+                     ["sandbox", "admin", "--to", "freshsales"],
+                     ["preflight", "--to", "freshsales"]):
+            result = run_cli(args, workspace, env)
+            if args[0] != "preflight":  # the first one lists what is still to do
+                assert result.returncode == 0, result.output
+        assert result.returncode == 0, result.output  # the last preflight: ready
+        yield running, env, workspace
+    finally:
+        running.stop()
+
+
+class Migration:
+    """A fresh copy of the staged workspace and an empty Freshsales account."""
+
+    def __init__(self, staged, tmp_path: Path) -> None:
+        self.running, self.env, staged_workspace = staged
+        self.fs = self.running.freshsales
+        self.workspace = tmp_path / "workspace"
+        shutil.copytree(staged_workspace, self.workspace)
+        self.fs.reset()
+        self.fs.clear_faults()
+        self.fs.configure(rate_limit_per_hour=1000, time_scale=3600.0, job_base_seconds=2.0)
+        self.cli("sandbox", "admin", "--to", "freshsales")
+
+    def cli(self, *args: str, ok: bool = True, env: dict | None = None):
+        result = run_cli(list(args), self.workspace, {**self.env, **(env or {})})
+        if ok:
+            assert result.returncode == 0, result.output
+        return result
+
+    def records(self, obj: str) -> list[dict]:
+        return self.fs.records(obj)
+
+    def writes(self) -> int:
+        return sum(self.fs.stats()["by_method"].get(m, 0) for m in WRITE_METHODS)
+
+    def mart(self, sql: str) -> list[tuple]:
+        return query(self.workspace, sql)
+
+    def ledger(self, sql: str) -> list[tuple]:
+        return query(self.workspace, sql)
+
+
+@pytest.fixture
+def migration(staged, tmp_path):
+    return Migration(staged, tmp_path)
+
+
+def _by_key(records: list[dict], field: str) -> dict[str, dict]:
+    keyed = {}
+    for record in records:
+        key = (record.get("custom_field") or {}).get(field)
+        assert key not in keyed, f"two records carry {field} {key}"
+        keyed[key] = record
+    return keyed
+
+
+def assert_destination_matches_marts(m: Migration) -> None:
+    """Exactly the expected records, owners and parent links right."""
+    contacts = _by_key(m.records("contacts"), "cf_bizstim_client_id")
+    mart_contacts = dict(m.mart("select bizstim_client_id, owner_id "
+                                "from freshsales.freshsales__contacts"))
+    assert set(contacts) == set(mart_contacts)
+    for key, owner in mart_contacts.items():
+        assert str(contacts[key]["owner_id"]) == str(owner) if owner else True
+    contact_id = {k: r["id"] for k, r in contacts.items()}
+
+    deals = _by_key(m.records("deals"), "cf_bizstim_deal_key")
+    mart_deals = dict(m.mart("select bizstim_deal_key, bizstim_client_id "
+                             "from freshsales.freshsales__deals"))
+    assert set(deals) == set(mart_deals)
+    for key, client in mart_deals.items():
+        assert deals[key]["contact_ids"] == [contact_id[client]]
+    lines = Counter(dict(m.mart("select bizstim_deal_key, count(*) "
+                                "from freshsales.freshsales__deal_lines group by 1")))
+    for key, deal in deals.items():
+        assert len(deal.get("products") or []) == lines[key], key
+
+    products = {p["product_code"] for p in m.records("products")}
+    assert products == {r[0] for r in m.mart("select product_code "
+                                             "from freshsales.freshsales__products")}
+
+    notes = Counter((n["targetable_id"], n["description"]) for n in m.records("notes"))
+    want = Counter((contact_id[c], d) for c, d in m.mart(
+        "select bizstim_client_id, description from freshsales.freshsales__notes"))
+    assert notes == want
+
+    activities = Counter((a["targetable_id"], a["title"], str(a["owner_id"]))
+                         for a in m.records("sales_activities"))
+    want = Counter((contact_id[c], t, str(o)) for c, t, o in m.mart(
+        "select bizstim_client_id, title, owner_id from freshsales.freshsales__activities"))
+    assert activities == want
+
+    documents = Counter((d["targetable_id"], d["file_name"], d["sha256"])
+                        for d in m.records("documents"))
+    want = Counter((contact_id[c], f, s) for c, f, s in m.mart(
+        "select bizstim_client_id, file_name, sha256 from freshsales.freshsales__documents"))
+    assert documents == want
+
+
+def test_full_load_then_a_second_run_writes_nothing(migration):
+    m = migration
+    dry = m.cli("load", "--to", "freshsales", "--dry-run")
+    assert "contacts" in dry.stdout and m.writes() == 0
+
+    result = m.cli("load", "--to", "freshsales")
+    assert "phase 3 contacts: expected" in result.stdout and "balanced" in result.stdout
+    assert_destination_matches_marts(m)
+    failed = m.ledger("select count(*) from ledger.records where action in ('failed', 'skipped')")
+    assert failed == [(0,)]
+
+    writes = m.writes()
+    again = m.cli("load", "--to", "freshsales")
+    assert m.writes() == writes, "a second run must not write"
+    assert "delta run" in again.stdout
+    counts = m.ledger("select action, count(*) from ledger.records r join ledger.runs u "
+                      "using (run_id) where u.mode = 'delta' group by 1")
+    assert dict(counts) == {"unchanged": sum(n for (n,) in m.mart(
+        "select count(*) from freshsales.freshsales__contacts union all "
+        "select count(*) from freshsales.freshsales__deals union all "
+        "select count(*) from freshsales.freshsales__products union all "
+        "select count(*) from freshsales.freshsales__product_categories union all "
+        "select count(*) from freshsales.freshsales__notes union all "
+        "select count(*) from freshsales.freshsales__documents union all "
+        "select count(*) from freshsales.freshsales__activities"))}
+
+    verified = m.cli("verify", "--to", "freshsales", "--sample", "25", "--seed", "3")
+    assert "fields differing" in verified.stdout
+
+
+def test_a_sample_first_then_the_rest(migration):
+    m = migration
+    m.cli("load", "--to", "freshsales", "--sample", "5")
+    contacts = m.records("contacts")
+    notes = m.records("notes")
+    assert 5 <= len(contacts) < 50 and len(notes) == 5
+    # every sampled child has its parent
+    ids = {c["id"] for c in contacts}
+    assert all(n["targetable_id"] in ids for n in notes)
+    m.cli("load", "--to", "freshsales")
+    assert_destination_matches_marts(m)
+
+
+def _mart_rows(m: Migration, table: str, key: str) -> dict[str, tuple]:
+    return {str(r[0]): r for r in m.mart(f"select {key}, * from freshsales.{table}")}
+
+
+OBJECTS = ("contacts", "deals", "products", "notes", "sales_activities", "documents")
+
+
+def _comparable(records: list[dict]) -> dict:
+    """Records as a person sees them, without what any write moves (timestamps)."""
+    out = {}
+    for record in records:
+        shown = {k: v for k, v in record.items() if k not in ("updated_at", "updater_id")}
+        if "emails" in shown:
+            shown["emails"] = sorted((e["value"], e["is_primary"]) for e in shown["emails"])
+        out[record["id"]] = shown
+    return out
+
+
+def test_a_delta_writes_exactly_the_changes_and_rollbacks_undo_both_runs(migration):
+    m = migration
+    m.cli("load", "--to", "freshsales")
+    first = m.ledger("select run_id from ledger.runs")[0][0]
+    after_first = {obj: _comparable(m.records(obj)) for obj in OBJECTS}
+    tables = {"contacts": ("freshsales__contacts", "bizstim_client_id"),
+              "notes": ("freshsales__notes", "bizstim_note_key"),
+              "activities": ("freshsales__activities", "bizstim_session_id")}
+    before = {obj: _mart_rows(m, *where) for obj, where in tables.items()}
+    bizstim = m.running.bizstim
+    touched = bizstim.touch("clients", changed=6, added=2)
+    try:
+        m.cli("extract", "--delta")
+        m.cli("transform", "--to", "freshsales")
+        writes = m.writes()
+        m.cli("load", "--to", "freshsales")
+    finally:
+        bizstim.reset()
+    after = {obj: _mart_rows(m, *where) for obj, where in tables.items()}
+    run = m.ledger("select run_id from ledger.runs where mode = 'delta' order by started_at")[-1][0]
+    touched_clients = {str(i) for i in touched["changed"] + touched["added"]}
+    for obj in tables:
+        changed = {k for k, row in after[obj].items() if before[obj].get(k) != row}
+        written = {k for (k,) in m.ledger(
+            f"select source_key from ledger.records where run_id = '{run}' "
+            f"and object = '{obj}' and action in ('created', 'updated')")}
+        assert written == changed, obj
+    # the changes are the touched clients' and nothing else's
+    assert {k for k, row in after["contacts"].items()
+            if before["contacts"].get(k) != row} <= touched_clients
+    added_in_mart = {str(i) for i in touched["added"]} & set(after["contacts"])
+    assert m.ledger(f"select count(*) from ledger.records where run_id = '{run}' "
+                    "and object = 'contacts' and action = 'created'") == [(len(added_in_mart),)]
+    assert m.writes() > writes
+    assert_destination_matches_marts(m)
+
+    # a person edits one of the records the delta updated, then the delta is undone
+    updated = m.ledger(f"select destination_id from ledger.records where run_id = '{run}' "
+                       "and object = 'contacts' and action = 'updated'")
+    assert updated
+    edited = int(updated[0][0])
+    m.fs.edit("contacts", edited, {"job_title": "Changed by a person"})
+    result = m.cli("rollback", run)
+    assert f"(id {edited}) was edited" in result.stdout
+    now = {obj: _comparable(m.records(obj)) for obj in OBJECTS}
+    for obj in OBJECTS:
+        mismatched = sorted(rid for rid in set(after_first[obj]) | set(now[obj])
+                            if after_first[obj].get(rid) != now[obj].get(rid))
+        assert mismatched == ([edited] if obj == "contacts" else []), obj
+
+    # and then the first run: only the edited record stays, reported
+    result = m.cli("rollback", first)
+    assert f"(id {edited}) was edited" in result.stdout
+    assert [c["id"] for c in m.records("contacts")] == [edited]
+    assert all(not m.records(obj) for obj in OBJECTS if obj != "contacts")
+
+
+def test_killed_during_the_contacts_phase_then_resumed(migration):
+    m = migration
+    # slow bulk jobs, so the kill lands inside the contacts phase
+    m.fs.configure(job_base_seconds=1800.0)
+    env = {**m.env, "BIZSTIM_MIGRATE_WORKSPACE": str(m.workspace)}
+    process = start_cli(["load", "--to", "freshsales"], m.workspace, env)
+    try:
+        deadline = time.monotonic() + 60
+        while m.fs.stats()["by_endpoint"].get("contacts/bulk_upsert", 0) < 2:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the load never reached the contacts phase"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert 0 < len(m.records("contacts")) < 246 or m.fs.jobs.pending()
+
+    m.fs.configure(job_base_seconds=2.0)
+    m.cli("load", "--to", "freshsales")
+    assert_destination_matches_marts(m)
+    resumed = m.ledger("select mode, status from ledger.runs order by started_at")
+    assert resumed == [("full", "succeeded")]
+    # the ledger and the destination agree, id by id
+    ledger_ids = {r[0] for r in m.ledger(
+        "select destination_id from ledger.current where object = 'contacts'")}
+    assert ledger_ids == {str(c["id"]) for c in m.records("contacts")}
+
+
+def test_faults_and_a_tight_quota_lose_nothing(migration):
+    m = migration
+    m.fs.configure(rate_limit_per_hour=150)
+    m.fs.set_faults(error_rate=0.1, drop_rate=0.02)
+    result = m.cli("load", "--to", "freshsales", env={"FRESHSALES_PLAN": "growth"})
+    m.fs.clear_faults()
+    stats = m.fs.stats()
+    assert stats["faults"]["errors"] > 0
+    assert_destination_matches_marts(m)
+    assert m.ledger("select count(*) from ledger.records where action = 'failed'") == [(0,)]
+    assert "requests to freshsales" in result.stdout
+
+
