@@ -421,32 +421,44 @@ def sandbox_admin(
 @app.command()
 def demo(
     ctx: typer.Context,
-    to: str = typer.Option("freshsales", help="freshsales or dynamics (the load steps come "
-                           "with the loader)."),
+    to: str = typer.Option("freshsales", help="freshsales or dynamics."),
     tenant: str = typer.Option("small", help="small or medium."),
     seed: int = typer.Option(42),
+    keep_running: bool = typer.Option(False, "--keep-running", help="Leave the sandboxes "
+                                      "up afterwards, to look at them (Ctrl-C stops them)."),
 ) -> None:
-    """Everything on the sandbox in one command: start it, extract, transform (dbt build
-    with every gate), show the reconciliation."""
+    """A whole migration on the sandboxes: schema setup, extraction, gates, sample,
+    production load, cutover delta, verification."""
+    from bizstim_migrate.demo import DemoFailed, DemoSteps, run_demo
+
     workspace: Workspace = ctx.obj
-    if to not in ("freshsales", "dynamics"):
-        raise typer.BadParameter("--to must be freshsales or dynamics")
+    destination = _destination(to)
     running = start_sandboxes(tenant=tenant, seed=seed, time_scale=3600.0)
     write_env_file(workspace.sandbox_env, running.env)
     os.environ.update(running.env)
+    steps = DemoSteps(extract=do_extract, transform=do_transform, preflight=do_preflight,
+                      load=do_load, verify=do_verify)
     try:
-        console.print(f"Bizstim sandbox ({tenant}, seed {seed}) at {running.bizstim.url}")
-        report = do_extract(workspace, "full")
-        expected = expected_counts(running.bizstim.url)
-        missing = {t: n for t, n in expected.items() if report.stored.get(t, 0) != n}
-        if missing:
-            err_console.print(f"[red]Extraction differs from the sandbox:[/] {missing}")
-            raise typer.Exit(EXIT_FAILED)
-        console.print(f"[green]Every sandbox record is in {workspace.warehouse}.[/]")
-        if not do_transform(workspace, to):
-            raise typer.Exit(EXIT_FAILED)
-        console.print(f"Staged for {to}: schema {to} (marts), quarantine, reconciliation and "
-                      f"deliverables in {workspace.warehouse}. Loading comes with the loader.")
+        console.print(f"Sandboxes: Bizstim ({tenant}, seed {seed}) {running.bizstim.url}, "
+                      f"Freshsales {running.freshsales.url}, Dataverse {running.dynamics.url}")
+        outcome = run_demo(console, workspace, running, destination, steps)
+        console.print(f"[bold green]Migrated to {destination} in {outcome.seconds:.0f} s.[/]")
+        console.print(f"  warehouse (raw, staged marts, quarantine, reconciliation, ledger): "
+                      f"{workspace.warehouse}")
+        console.print(f"  runs: {', '.join(outcome.runs)} (undo one with "
+                      "`bizstim-migrate rollback RUN_ID`)")
+        console.print(f"  sandbox credentials: {workspace.sandbox_env}")
+        if keep_running:
+            console.print("The sandboxes stay up; press Ctrl-C to stop them.")
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                stop.wait()
+            except KeyboardInterrupt:
+                pass
+    except DemoFailed as failed:
+        err_console.print(f"[bold red]The demo stopped:[/] {failed}")
+        raise typer.Exit(EXIT_FAILED)
     except BizstimError as error:
         _fail(error)
     finally:

@@ -18,7 +18,11 @@ def phase_text(line: PhaseLine) -> str:
     counts = ", ".join(f"{name} {line.get(name)}" for name in COUNTED)
     balanced = sum(line.get(n) for n in COUNTED) == line.expected
     mark = "[green]balanced[/]" if balanced else "[red]does not balance[/]"
-    return f"phase {line.phase} {line.object}: expected {line.expected}: {counts} ({mark})"
+    text = f"phase {line.phase} {line.object}: expected {line.expected}: {counts} ({mark})"
+    if line.get("not_in_marts"):
+        text += (f"; [yellow]{line.get('not_in_marts')} loaded earlier, no longer in the "
+                 "marts[/] (left in place; see ledger.phases)")
+    return text
 
 
 class ProgressObserver(Observer):
@@ -60,9 +64,10 @@ def summary_table(report: LoadReport, destination: str) -> Table:
     table.add_column("expected", justify="right")
     for name in COUNTED:
         table.add_column(name, justify="right")
+    table.add_column("not in marts", justify="right")
     for line in report.lines:
         table.add_row(f"{line.phase}. {line.object}", str(line.expected),
-                      *(str(line.get(n)) for n in COUNTED))
+                      *(str(line.get(n)) for n in COUNTED), str(line.get("not_in_marts")))
     return table
 
 

@@ -77,6 +77,8 @@ create table if not exists {SCHEMA}.phases (
     failed bigint not null,
     skipped bigint not null,
     finished_at timestamptz not null,
+    -- records an earlier run wrote whose rows have left the marts since
+    not_in_marts bigint not null default 0,
     primary key (run_id, object)
 );
 create or replace view {SCHEMA}.run_summary as
@@ -313,10 +315,10 @@ class Ledger:
     # --- phases -------------------------------------------------------------------
     def phase_line(self, run_id: str, line: PhaseLine) -> None:
         self.con.execute(
-            f"insert or replace into {SCHEMA}.phases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert or replace into {SCHEMA}.phases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, line.phase, line.object, line.expected, line.get("created"),
              line.get("updated"), line.get("unchanged"), line.get("failed"),
-             line.get("skipped"), _now()],
+             line.get("skipped"), _now(), line.get("not_in_marts")],
         )
 
     def counts_in_run(self, run_id: str, obj: str) -> dict[str, int]:

@@ -201,6 +201,9 @@ class Runner:
             self.observer.advance(spec, len(chunk))
 
         counts = self.ledger.counts_in_run(run_id, spec.name)
+        # in the destination from an earlier run, gone from the marts since (deleted
+        # or newly quarantined in Bizstim): reported, never deleted by a load
+        counts["not_in_marts"] = len(set(current) - set(hashes))
         line = PhaseLine(index, spec.name, expected=len(rows), counts=counts)
         self.ledger.phase_line(run_id, line)
         self.observer.phase_finished(line)

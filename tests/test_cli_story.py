@@ -11,14 +11,24 @@ from bizstim_migrate.sandboxes import read_env_file
 from tests.conftest import query, run_cli, start_cli
 
 
-def test_demo_extracts_and_stages_every_sandbox_record_in_one_command(workspace):
-    result = run_cli(["demo"], workspace)
+def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
+    result = run_cli(["demo", "--to", "freshsales"], workspace)
     assert result.returncode == 0, result.output
-    assert "Every sandbox record is in" in result.stdout
-    assert "Reconciliation for freshsales" in result.stdout
+    for step in ("1. Schema setup", "2. Extraction", "3. Mapping and validation gates",
+                 "4. Sample load", "5. Production load", "6. Cutover delta",
+                 "7. Validation and hand-off", "Migrated to freshsales"):
+        assert step in result.stdout, step
+    assert "Every Bizstim record is in" in result.stdout
     assert "The gate is open" in result.stdout
-    assert query(workspace, "select status from bizstim_raw._extractions") == [("succeeded",)]
-    assert query(workspace, "select count(*) from bizstim_raw.clients") == [(300,)]
+    assert query(workspace, "select kind, status from bizstim_raw._extractions "
+                            "order by 1") == [("delta", "succeeded"), ("full", "succeeded")]
+    runs = query(workspace, "select mode, status from ledger.runs order by started_at")
+    assert runs == [("sample", "succeeded"), ("full", "succeeded"), ("delta", "succeeded")]
+    # every contact row of the marts is in Freshsales, as the ledger records it
+    assert query(workspace, "select count(*) from freshsales.freshsales__contacts c "
+                            "anti join ledger.current l on l.object = 'contacts' "
+                            "and l.source_key = c.bizstim_client_id") == [(0,)]
+    assert query(workspace, "select count(*) from ledger.verifications") == [(0,)]
 
 
 def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):

@@ -32,6 +32,7 @@ from load.ledger import RecordResult
 from load.model import ObjectSpec, WriteBatch
 
 if TYPE_CHECKING:
+    from load.dynamics.reader import Reader
     from load.dynamics.writer import DynamicsWriter
 
 LINE_MAP = ObjectMap(
@@ -48,6 +49,12 @@ def lines_view(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
                   key=lambda line: line["opportunityproductid"])
 
 
+def lines_of(reader: "Reader", opportunity_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Opportunity id (case-folded) -> its lines."""
+    return reader.by_values("opportunityproducts", "_opportunityid_value", opportunity_ids,
+                            [*LINE_COLUMNS, "versionnumber"])
+
+
 class OpportunityWriter:
     def __init__(self, writer: "DynamicsWriter") -> None:
         self.w = writer
@@ -56,18 +63,14 @@ class OpportunityWriter:
     def client(self):
         return self.w.client
 
-    def lines_of(self, opportunity_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        found = self.w.reader.by_values("opportunityproducts", "_opportunityid_value",
-                                        opportunity_ids, [*LINE_COLUMNS, "versionnumber"])
-        return {key: rows for key, rows in found.items()}
-
     def read_lines(self, opportunity_id: str) -> list[dict[str, Any]]:
-        return lines_view(self.lines_of([opportunity_id]).get(fold(opportunity_id), []))
+        found = lines_of(self.w.reader, [opportunity_id])
+        return lines_view(found.get(fold(opportunity_id), []))
 
     # --- write ------------------------------------------------------------------------
     def write(self, omap: ObjectMap, batch: WriteBatch) -> list[RecordResult]:
         w = self.w
-        prepared = w.prepared_for(omap, [str(r[omap.spec.key]) for r in batch.rows])
+        prepared = w.state.prepared_for(omap, [str(r[omap.spec.key]) for r in batch.rows])
         results: dict[str, RecordResult] = {}
         items, lines, rows, befores = [], {}, {}, {}
         for row in batch.rows:
@@ -110,7 +113,7 @@ class OpportunityWriter:
         to_win = [i.key for i in items if i.key not in results]
         self._fail(results, batch, self._win(omap, to_win, rows), "closing it as won")
         done = [k for k in to_win if k not in results]
-        after = w.fetch(omap, done)
+        after = w.state.fetch(omap, done)
         for key in done:
             record = after.get(key)
             if record is None:
@@ -163,7 +166,7 @@ class OpportunityWriter:
             try:
                 results = self.w.sender.run(omap.entity_set, ops)
             except AmbiguousWrite:
-                states = self.w.fetch(omap, remaining)
+                states = self.w.state.fetch(omap, remaining)
                 remaining = [k for k in remaining if (states.get(k) or {}).get("statecode") == 0]
                 continue
             for key, result in zip(remaining, results):
@@ -199,7 +202,14 @@ class OpportunityWriter:
         if state == settings.OPPORTUNITY_WON[0]:
             op = self._win_op(address, None, before.get("actualvalue"),
                               before.get("actualclosedate"), status)
-            self.client.action(op.url, op.body)
+            for _ in range(settings.WIN_ROUNDS):
+                try:
+                    self.client.action(op.url, op.body)
+                    break
+                except AmbiguousWrite:  # won or not? read it, and win it only if still open
+                    again = self.w.reader.one(omap.entity_set, record_id, ["statecode"])
+                    if again is None or again.get("statecode") != 0:
+                        break
         elif state not in (None, 0):
             self.client.upsert(address, {"statecode": state, "statuscode": status},
                                update_only=True)

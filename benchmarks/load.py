@@ -1,0 +1,188 @@
+"""Load benchmark: requests per record and wall time against the destination's
+quota floor, for our loader and for a naive one (one request per record,
+same pacing, same shaping) in the same run.
+
+Starts the sandboxes in their own process (`bizstim-migrate sandbox up`),
+extracts the tenant, sets the destination up as its admin would, builds the
+marts, then loads them twice into an empty account: once with the loader,
+once with the naive writer. For each it prints the records written, the
+requests sent, requests per record, the wall time and the floor (the
+requests at the quota's rate under the chosen time scale).
+
+    python benchmarks/load.py --tenant medium --to freshsales
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bizstim_migrate.sandboxes import read_env_file  # noqa: E402
+from load.destinations import open_writer  # noqa: E402
+from load.runner import Runner  # noqa: E402
+
+from benchmarks.naive_writers import naive_writer  # noqa: E402
+
+
+def cli(workspace: Path, env: dict[str, str], *args: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bizstim_migrate.cli", "--workspace", str(workspace), *args],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
+    if completed.returncode != 0 and args[0] != "preflight":
+        raise SystemExit(f"`{' '.join(args)}` failed:\n{completed.stdout}\n{completed.stderr}")
+
+
+def start_sandboxes(workspace: Path, tenant: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bizstim_migrate.cli", "--workspace", str(workspace),
+         "sandbox", "up", "--tenant", tenant, "--time-scale", "3600"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env_file = workspace / "sandbox.env"
+    deadline = time.monotonic() + 300
+    while not env_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"sandboxes did not start: {process.stderr.read()}")
+        time.sleep(0.2)
+    return process, read_env_file(env_file)
+
+
+class Destination:
+    """The destination sandbox's control surface, and its quota under the time scale."""
+
+    def __init__(self, name: str, env: dict[str, str], time_scale: float) -> None:
+        self.name = name
+        self.env = dict(env)
+        base = env["FRESHSALES_BASE_URL" if name == "freshsales" else "DYNAMICS_BASE_URL"]
+        self.control = base.rstrip("/") + "/__sandbox__"
+        self.time_scale = time_scale
+
+    def post(self, route: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = requests.post(f"{self.control}/{route}", json=body or {}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def get(self, route: str) -> Any:
+        response = requests.get(f"{self.control}/{route}", timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def configure(self) -> None:
+        if self.name == "freshsales":
+            self.post("config", {"time_scale": self.time_scale})
+            self.env["FRESHSALES_WINDOW_SECONDS"] = repr(3600.0 / self.time_scale)
+        else:
+            self.post("config", {"time_scale": self.time_scale})
+            self.env["DYNAMICS_WINDOW_SECONDS"] = repr(300.0 / self.time_scale)
+
+    def quota(self) -> tuple[int, float]:
+        """(requests per window, window seconds in real time)."""
+        config = self.get("config")
+        if self.name == "freshsales":
+            return int(config["rate_limit_per_hour"]), float(config["window_seconds"])
+        return int(config["requests_per_window"]), float(config["window_real_seconds"])
+
+    def requests(self) -> int:
+        return int(self.get("stats")["requests"])
+
+    def reset(self, workspace: Path) -> None:
+        self.post("reset")
+        self.configure()
+        cli(workspace, self.env, "sandbox", "admin", "--to", self.name)
+
+
+def quota_floor(name: str, sent: int, limit: int, window: float) -> float:
+    """The least time `sent` requests can take under the quota. Freshsales counts
+    in fixed hourly windows (a full window's worth can go at once, the rest waits
+    for the next ones); Dataverse in a sliding window (the same bound holds)."""
+    return max(0, math.ceil(sent / limit) - 1) * window
+
+
+def measure(label: str, destination: Destination, workspace: Path, naive: bool) -> dict:
+    destination.reset(workspace)
+    os.environ.update(destination.env)
+    with duckdb.connect(str(workspace / "warehouse.duckdb")) as con:
+        con.execute("drop schema if exists ledger cascade")
+        writer = open_writer(destination.name, con, files_dir=workspace / "files")
+        if naive:
+            writer = naive_writer(writer)
+        before = destination.requests()
+        started = time.perf_counter()
+        report = Runner(con, writer).load()
+        wall = time.perf_counter() - started
+    sent = destination.requests() - before
+    written = sum(line.get("created") + line.get("updated") for line in report.lines)
+    failed = report.failed
+    limit, window = destination.quota()
+    floor = quota_floor(destination.name, sent, limit, window)
+    return {"loader": label, "records": written, "failed": failed, "requests": sent,
+            "per_record": sent / max(written, 1), "wall": wall, "floor": floor,
+            "ratio": wall / floor if floor else float("nan")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenant", default="medium")
+    parser.add_argument("--to", nargs="+", default=["freshsales"],
+                        choices=["freshsales", "dynamics"])
+    parser.add_argument("--time-scale", type=float, default=720.0,
+                        help="how much faster than real time the quota window passes")
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    workspace = root / "workspace"
+    workspace.mkdir()
+    process, env = start_sandboxes(workspace, args.tenant)
+    env = {**env, "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": env.get(
+        "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW", "1000")}
+    try:
+        started = time.perf_counter()
+        cli(workspace, env, "extract")
+        print(f"extracted the {args.tenant} tenant in {time.perf_counter() - started:.0f} s")
+        rows = []
+        for name in args.to:
+            destination = Destination(name, env, args.time_scale)
+            destination.reset(workspace)
+            cli(workspace, destination.env, "preflight", "--to", name)
+            started = time.perf_counter()
+            cli(workspace, destination.env, "transform", "--to", name)
+            print(f"dbt build for {name}: {time.perf_counter() - started:.0f} s")
+            cli(workspace, destination.env, "sandbox", "admin", "--to", name)
+            rows.append({"destination": name, **measure("ours", destination, workspace, False)})
+            if not args.skip_naive:
+                rows.append({"destination": name,
+                             **measure("naive", destination, workspace, True)})
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; tenant {args.tenant}; time scale {args.time_scale}")
+    header = ("destination", "loader", "records", "failed", "requests", "req/record",
+              "wall s", "floor s", "wall/floor")
+    print(" | ".join(header))
+    for row in rows:
+        print(" | ".join([row["destination"], row["loader"], str(row["records"]),
+                          str(row["failed"]), str(row["requests"]),
+                          f"{row['per_record']:.4f}", f"{row['wall']:.1f}",
+                          f"{row['floor']:.1f}", f"{row['ratio']:.3f}"]))
+
+
+if __name__ == "__main__":
+    main()
