@@ -124,7 +124,14 @@ def measure(label: str, destination: Destination, workspace: Path, naive: bool) 
         started = time.perf_counter()
         report = Runner(con, writer).load()
         wall = time.perf_counter() - started
+        phases = con.execute(
+            "select object, finished_at from ledger.phases order by phase").fetchall()
     sent = destination.requests() - before
+    previous = None
+    for obj, finished in phases:
+        if previous is not None:
+            print(f"  {label} {obj}: {(finished - previous).total_seconds():.1f} s")
+        previous = finished
     written = sum(line.get("created") + line.get("updated") for line in report.lines)
     failed = report.failed
     limit, window = destination.quota()
@@ -142,18 +149,23 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=720.0,
                         help="how much faster than real time the quota window passes")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--workspace", type=Path, help="keep the workspace here; when it "
+                        "already holds an extraction of the same tenant, reuse it")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    workspace = root / "workspace"
-    workspace.mkdir()
+    workspace = args.workspace or root / "workspace"
+    workspace.mkdir(parents=True, exist_ok=True)
+    reuse = (workspace / "warehouse.duckdb").exists()
+    (workspace / "sandbox.env").unlink(missing_ok=True)
     process, env = start_sandboxes(workspace, args.tenant)
     env = {**env, "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": env.get(
         "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW", "1000")}
     try:
         started = time.perf_counter()
-        cli(workspace, env, "extract")
-        print(f"extracted the {args.tenant} tenant in {time.perf_counter() - started:.0f} s")
+        if not reuse:
+            cli(workspace, env, "extract")
+            print(f"extracted the {args.tenant} tenant in {time.perf_counter() - started:.0f} s")
         rows = []
         for name in args.to:
             destination = Destination(name, env, args.time_scale)

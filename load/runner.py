@@ -274,12 +274,18 @@ class Runner:
             "create table if not exists ledger.verifications (checked_at timestamptz, "
             "destination varchar, object varchar, source_key varchar, destination_id varchar, "
             "field varchar, expected varchar, actual varchar)")
+        self.con.execute(
+            "create table if not exists ledger.verification_summary (checked_at timestamptz, "
+            "destination varchar, object varchar, checked bigint, missing bigint, "
+            "fields_differing bigint)")
         for spec in self.writer.objects():
             rows = {str(r[spec.key]): r for r in self._rows(spec)}
             current = self.ledger.current(self.destination, spec.name)
             keys = sorted(k for k in current if k in rows)
             picked = rng.sample(keys, min(sample, len(keys)))
             report.checked[spec.name] = len(picked)
+            differing_before = len(report.differences)
+            missing_before = len(report.missing)
             for key in picked:
                 destination_id = current[key][0]
                 record = self.writer.read(spec, destination_id)
@@ -293,6 +299,10 @@ class Runner:
                     report.differences.append({"object": spec.name, "source_key": key,
                                                "field": name, "expected": want, "actual": got})
                     self._store_verification(spec, key, destination_id, name, want, got)
+            self.con.execute(
+                "insert into ledger.verification_summary values (now(), ?, ?, ?, ?, ?)",
+                [self.destination, spec.name, len(picked), len(report.missing) - missing_before,
+                 len(report.differences) - differing_before])
         return report
 
     def _store_verification(self, spec, key, destination_id, name, want, got) -> None:
