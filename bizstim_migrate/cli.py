@@ -356,6 +356,33 @@ def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run
         raise typer.Exit(EXIT_FAILED)
 
 
+def do_report(workspace: Workspace, destination: str, run_id: Optional[str] = None,
+              dbt_docs: bool = True):
+    from bizstim_migrate.report import build_report
+
+    files = build_report(workspace, destination, run_id, dbt_docs=dbt_docs)
+    console.print(f"Report: {files.html}")
+    console.print(f"  {len(files.files)} CSV and Markdown files beside it (deliverables in "
+                  f"{files.html.parent / 'deliverables'})")
+    if files.dbt_docs:
+        console.print(f"  dbt documentation and lineage: {files.dbt_docs}")
+    return files
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="freshsales or dynamics"),
+    run: Optional[str] = typer.Option(None, "--run", help="The run to report on (default: "
+                                      "the latest load)."),
+    dbt_docs: bool = typer.Option(True, "--dbt-docs/--no-dbt-docs",
+                                  help="Generate dbt's documentation site and link it."),
+) -> None:
+    """Write the migration report: reconciliation, quarantine, load, throughput,
+    verification, deliverables (CSV, Markdown and one HTML page with charts)."""
+    do_report(ctx.obj, _destination(to), run, dbt_docs)
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     ctx: typer.Context,
@@ -437,7 +464,7 @@ def demo(
     write_env_file(workspace.sandbox_env, running.env)
     os.environ.update(running.env)
     steps = DemoSteps(extract=do_extract, transform=do_transform, preflight=do_preflight,
-                      load=do_load, verify=do_verify)
+                      load=do_load, verify=do_verify, report=do_report)
     try:
         console.print(f"Sandboxes: Bizstim ({tenant}, seed {seed}) {running.bizstim.url}, "
                       f"Freshsales {running.freshsales.url}, Dataverse {running.dynamics.url}")
@@ -447,6 +474,7 @@ def demo(
                       f"{workspace.warehouse}")
         console.print(f"  runs: {', '.join(outcome.runs)} (undo one with "
                       "`bizstim-migrate rollback RUN_ID`)")
+        console.print(f"  report: {outcome.report}")
         console.print(f"  sandbox credentials: {workspace.sandbox_env}")
         if keep_running:
             console.print("The sandboxes stay up; press Ctrl-C to stop them.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
@@ -37,12 +38,14 @@ class DemoSteps:
     preflight: Callable
     load: Callable
     verify: Callable
+    report: Callable
 
 
 @dataclass
 class DemoOutcome:
     runs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    report: Path | None = None
 
 
 def _admin(destination: str, workspace: Workspace, con_needed: bool) -> list[str]:
@@ -114,5 +117,6 @@ def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
     checked = steps.verify(workspace, destination, 25, 7)
     if checked.differences or checked.missing:
         raise DemoFailed("the destination does not match the marts")
+    outcome.report = steps.report(workspace, destination).html
     outcome.seconds = time.perf_counter() - started
     return outcome

@@ -46,13 +46,13 @@ def target_dir(workspace: Workspace) -> Path:
 
 
 def dbt_args(workspace: Workspace, verb: str, destination: str | None = None,
-             dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None
-             ) -> list[str]:
+             dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None,
+             target: Path | None = None) -> list[str]:
     args = [
         *verb.split(),  # "build", or "docs generate"
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(PROFILES_DIR),
-        "--target-path", str(target_dir(workspace)),
+        "--target-path", str(target or target_dir(workspace)),
         "--log-path", str(workspace.root / "dbt_logs"),
     ]
     merged_vars = dict(dbt_vars or {})
@@ -69,10 +69,12 @@ DBT_ENTRY = "import sys; from dbt.cli.main import cli; sys.exit(cli())"
 
 
 def run_dbt(workspace: Workspace, verb: str = "build", destination: str | None = None,
-            dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None
-            ) -> DbtOutcome:
-    args = dbt_args(workspace, verb, destination, dbt_vars, extra)
-    results_file = target_dir(workspace) / "run_results.json"
+            dbt_vars: dict[str, Any] | None = None, extra: list[str] | None = None,
+            target: Path | None = None) -> DbtOutcome:
+    """dbt in a child process. `target`: another artifacts folder (docs), so the
+    build's run_results.json, which the load gate reads, stays as it is."""
+    args = dbt_args(workspace, verb, destination, dbt_vars, extra, target)
+    results_file = (target or target_dir(workspace)) / "run_results.json"
     results_file.unlink(missing_ok=True)  # never read a previous build's results
     env = {**os.environ, WORKSPACE_ENV: str(workspace.root)}
     completed = subprocess.run([sys.executable, "-c", DBT_ENTRY, *args], env=env)

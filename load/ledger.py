@@ -81,6 +81,18 @@ create table if not exists {SCHEMA}.phases (
     not_in_marts bigint not null default 0,
     primary key (run_id, object)
 );
+create table if not exists {SCHEMA}.progress (
+    run_id varchar not null,
+    object varchar not null,
+    recorded_at timestamptz not null,
+    requests_sent bigint,
+    records_done bigint not null
+);
+create table if not exists {SCHEMA}.run_quota (
+    run_id varchar primary key,
+    requests_per_window bigint not null,
+    window_seconds double not null
+);
 create or replace view {SCHEMA}.run_summary as
 select
     run_id,
@@ -311,6 +323,17 @@ class Ledger:
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def quota(self, run_id: str, requests_per_window: int, window_seconds: float) -> None:
+        """The destination's published limit the run paced itself under."""
+        self.con.execute(f"insert or replace into {SCHEMA}.run_quota values (?, ?, ?)",
+                         [run_id, requests_per_window, window_seconds])
+
+    def progress(self, run_id: str, obj: str, requests_sent: int | None,
+                 records_done: int) -> None:
+        """After each batch: requests so far and records done, for throughput over time."""
+        self.con.execute(f"insert into {SCHEMA}.progress values (?, ?, ?, ?, ?)",
+                         [run_id, obj, _now(), requests_sent, records_done])
 
     # --- phases -------------------------------------------------------------------
     def phase_line(self, run_id: str, line: PhaseLine) -> None:

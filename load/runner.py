@@ -107,6 +107,9 @@ class Runner:
                 "delta" if self.ledger.has_finished_load(self.destination) else "full")
             run_id = self.ledger.start_run(self.destination, mode, extraction_id)
         report = LoadReport(run_id=run_id, mode=mode, resumed=resumed_run is not None)
+        quota = getattr(self.writer, "quota", None)
+        if quota is not None:
+            self.ledger.quota(run_id, *quota())
         selection = self._sample_selection(sample, seed) if mode == "sample" and sample else None
         try:
             for index, spec in enumerate(specs, start=1):
@@ -185,6 +188,7 @@ class Runner:
         ])
 
         self.observer.phase_started(index, spec, len(ready))
+        done_so_far = 0
         for start in range(0, len(ready), spec.batch_size):
             chunk = [row for row, _ in ready[start:start + spec.batch_size]]
             keys = [str(r[spec.key]) for r in chunk]
@@ -198,6 +202,8 @@ class Runner:
             ))
             self._check_results(spec, keys, results)
             self.ledger.record(run_id, spec.name, results)
+            done_so_far += len(chunk)
+            self.ledger.progress(run_id, spec.name, self._requests_sent(), done_so_far)
             self.observer.advance(spec, len(chunk))
 
         counts = self.ledger.counts_in_run(run_id, spec.name)
@@ -208,6 +214,14 @@ class Runner:
         self.ledger.phase_line(run_id, line)
         self.observer.phase_finished(line)
         return line
+
+    def _requests_sent(self) -> int | None:
+        """The writer's request count so far (its HTTP client's), if it keeps one."""
+        sent = getattr(self.writer, "requests_sent", None)
+        if sent is None:
+            http = getattr(getattr(self.writer, "client", None), "http", None)
+            sent = getattr(http, "requests_sent", None)
+        return sent if isinstance(sent, int) else None
 
     def _before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
         take = getattr(self.writer, "before_images", None)

@@ -9,6 +9,7 @@ import time
 
 from bizstim_migrate.sandboxes import read_env_file
 from tests.conftest import query, run_cli, start_cli
+from tests.report_check import rendered_charts
 
 
 def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
@@ -29,6 +30,17 @@ def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
                             "anti join ledger.current l on l.object = 'contacts' "
                             "and l.source_key = c.bizstim_client_id") == [(0,)]
     assert query(workspace, "select count(*) from ledger.verifications") == [(0,)]
+
+    # the report: one page with its charts drawn, the deliverables, dbt's docs linked
+    page = workspace / "reports" / "freshsales" / "report.html"
+    assert f"report: {page}" in result.stdout.replace("\n", "")
+    charts, drawn = rendered_charts(page)
+    assert charts == drawn >= 5  # reconciliation, quarantine, load, throughput, verification
+    html = page.read_text()
+    assert "dbt_docs.html" in html and (page.parent / "dbt_docs.html").exists()
+    for deliverable in ("provisioning_queue", "automation_inventory", "wage_reference"):
+        assert (page.parent / "deliverables" / f"{deliverable}.csv").exists()
+        assert (page.parent / "deliverables" / f"{deliverable}.md").exists()
 
 
 def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):

@@ -50,6 +50,11 @@ class FreshsalesWriter:
     def requests_sent(self) -> int:
         return self.client.http.requests_sent
 
+    def quota(self) -> tuple[int, float]:
+        """(requests per window, window seconds): the plan's hourly quota."""
+        config = self.client.config
+        return config.requests_per_window, config.window_seconds
+
     def objects(self) -> list[ObjectSpec]:
         return list(objects.ALL)
 

@@ -1,0 +1,89 @@
+"""What the report shows, read from the warehouse: reconciliation, quarantine,
+the run's phases, throughput against the quota, verification, deliverables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+          ) -> list[dict[str, Any]]:
+    try:
+        cursor = con.execute(sql, params or [])
+    except duckdb.CatalogException:
+        return []
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+@dataclass
+class ReportData:
+    destination: str
+    run: dict[str, Any] | None
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[dict[str, Any]] = field(default_factory=list)
+    quota: dict[str, Any] | None = None
+    verification: list[dict[str, Any]] = field(default_factory=list)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    deliverables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def latest_run(con: duckdb.DuckDBPyConnection, destination: str | None) -> dict | None:
+    where = "where mode in ('full', 'delta', 'sample')"
+    params: list = []
+    if destination:
+        where += " and destination = ?"
+        params.append(destination)
+    runs = _rows(con, f"select * from ledger.runs {where} order by started_at desc limit 1",
+                 params)
+    return runs[0] if runs else None
+
+
+def read(con: duckdb.DuckDBPyConnection, destination: str, run_id: str | None) -> ReportData:
+    run = (_rows(con, "select * from ledger.runs where run_id = ?", [run_id]) or [None])[0] \
+        if run_id else latest_run(con, destination)
+    data = ReportData(destination=destination, run=run)
+    data.reconciliation = _rows(
+        con, f"select * from reconciliation.reconciliation__{destination} order by object")
+    data.quarantine_reasons = _rows(con, """
+        select object, reason_code, any_value(reason) as reason, count(*) as records,
+               string_agg(source_id, ', ' order by source_id) filter (where rn <= 3) as examples
+        from (select *, row_number() over (partition by object, reason_code
+                                           order by source_id) as rn
+              from quarantine.quarantine__all where destination = ?)
+        group by object, reason_code order by records desc, object, reason_code""",
+                                    [destination])
+    if run is not None:
+        rid = run["run_id"]
+        data.phases = _rows(con, "select * from ledger.phases where run_id = ? order by phase",
+                            [rid])
+        data.progress = _rows(con, "select * from ledger.progress where run_id = ? "
+                                   "order by recorded_at", [rid])
+        data.quota = (_rows(con, "select * from ledger.run_quota where run_id = ?", [rid])
+                      or [None])[0]
+        data.failures = _rows(con, "select object, source_key, action, error "
+                                   "from ledger.records where run_id = ? and action in "
+                                   "('failed', 'skipped') order by object, source_key limit 200",
+                              [rid])
+    data.verification = _rows(con, """
+        select * from ledger.verification_summary where destination = ?
+        and checked_at = (select max(checked_at) from ledger.verification_summary
+                          where destination = ?) order by object""", [destination, destination])
+    if data.verification:
+        data.differences = _rows(con, """
+            select object, source_key, destination_id, field, expected, actual
+            from ledger.verifications where destination = ? and checked_at >= ?
+            order by object, source_key, field limit 500""",
+                                 [destination, min(v["checked_at"] for v in data.verification)])
+    for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = "
+            "'deliverables' order by 1").fetchall():
+        data.deliverables[table.removeprefix("deliverables__")] = _rows(
+            con, f'select * from deliverables."{table}"')
+    return data
