@@ -148,8 +148,12 @@ class HttpClient:
                     raise GaveUp(f"{what}: the destination kept answering 429 ({limited} times); "
                                  "the run stopped cleanly and resumes where it stopped.")
                 retry_after = _retry_after(response)
-                self._sleep(retry_after if retry_after is not None
-                            else self._backoff(limited, None))
+                if retry_after is not None:
+                    self._sleep(retry_after)
+                elif not getattr(self.pacer, "waits_out_429", False):
+                    self._sleep(self._backoff(limited, None))
+                # else the pacer saw the 429 and holds the next request until the
+                # window resets (Freshsales sends no Retry-After)
                 continue
             if status >= 500:
                 if not idempotent:

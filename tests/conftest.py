@@ -99,3 +99,12 @@ def query(workspace: Path, sql: str, params: list | None = None) -> list[tuple]:
 def as_raw(record: dict) -> dict:
     """A sandbox record with its keys named as dlt names the raw columns."""
     return {SNAKE.normalize_identifier(k): v for k, v in record.items()}
+
+
+@pytest.fixture(scope="session")
+def freshsales_staged(tmp_path_factory):
+    """Sandboxes up and a workspace staged for a Freshsales load (shared by the
+    Freshsales load and fault stories; each test copies it)."""
+    from tests.freshsales_story import stage_freshsales
+
+    yield from stage_freshsales(tmp_path_factory)

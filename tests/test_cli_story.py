@@ -10,6 +10,7 @@ import time
 from bizstim_migrate.sandboxes import read_env_file
 from tests.conftest import query, run_cli, start_cli
 from tests.report_check import rendered_charts
+from tests.secret_scan import scan
 
 
 def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
@@ -41,6 +42,12 @@ def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
     for deliverable in ("provisioning_queue", "automation_inventory", "wage_reference"):
         assert (page.parent / "deliverables" / f"{deliverable}.csv").exists()
         assert (page.parent / "deliverables" / f"{deliverable}.md").exists()
+
+    # no secret anywhere the run left a trace (but the credentials file itself)
+    env = read_env_file(workspace / "sandbox.env")
+    secrets = json.loads(env["SOURCES__BIZSTIM__API_KEY"]) + [
+        env["FRESHSALES_API_KEY"], env["DYNAMICS_CLIENT_SECRET"]]
+    assert scan(workspace, secrets, [result.stdout, result.stderr]) == []
 
 
 def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):

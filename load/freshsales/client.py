@@ -53,6 +53,8 @@ class HourlyQuotaPacer:
     """Our own count first, the rate-limit headers second: when the quota is
     (nearly) spent, wait for the window's reset instead of meeting a 429."""
 
+    waits_out_429 = True  # after a 429, before_request waits for the window's reset
+
     def __init__(self, limit: int, window_seconds: float) -> None:
         self._limit = limit
         self._window = window_seconds
