@@ -152,26 +152,41 @@ def transform(
         raise typer.Exit(EXIT_FAILED)
 
 
-@app.command()
-def scope(ctx: typer.Context) -> None:
-    """Inventory the Bizstim account, check the plan, estimate the extraction."""
-    from bizstim_migrate.scope_view import scope_markdown, scope_tables
+def do_scope(workspace: Workspace, plan: str = "growth"):
+    """The scope document; returns the inventory (its key checks say if access works)."""
+    import json
+
+    from bizstim_migrate.scope_view import (load_estimates, load_tables, scope_markdown,
+                                            scope_tables)
     from extract.client import BizstimClient
     from extract.inventory import take_inventory
 
-    workspace: Workspace = ctx.obj
-    try:
-        config = resolve_client_config()
-        inventory = take_inventory(BizstimClient(config))
-    except BizstimError as error:
-        _fail(error)
+    config = resolve_client_config()
+    inventory = take_inventory(BizstimClient(config))
     keys = max(len(config.api_keys), 2)
-    for table in scope_tables(inventory, keys):
+    estimates = load_estimates(inventory, plan)
+    for table in scope_tables(inventory, keys) + load_tables(estimates):
         console.print(table)
     workspace.reports_dir.mkdir(parents=True, exist_ok=True)
     path = workspace.reports_dir / "scope.md"
-    path.write_text(scope_markdown(inventory, keys))
+    path.write_text(scope_markdown(inventory, keys, estimates))
+    # the report sets the achieved figures beside these
+    (workspace.reports_dir / "scope_estimate.json").write_text(json.dumps(estimates, indent=1))
     console.print(f"Scope written to {path}")
+    return inventory
+
+
+@app.command()
+def scope(
+    ctx: typer.Context,
+    plan: str = typer.Option("growth", help="The Freshsales plan (growth, pro, enterprise): "
+                             "its hourly quota sets the Freshsales load estimate."),
+) -> None:
+    """Inventory the Bizstim account, check the plan, estimate extraction and load."""
+    try:
+        inventory = do_scope(ctx.obj, plan)
+    except BizstimError as error:
+        _fail(error)
     if not all(check.ok for check in inventory.keys):
         raise typer.Exit(EXIT_ACCESS)
 
@@ -464,7 +479,8 @@ def demo(
     write_env_file(workspace.sandbox_env, running.env)
     os.environ.update(running.env)
     steps = DemoSteps(extract=do_extract, transform=do_transform, preflight=do_preflight,
-                      load=do_load, verify=do_verify, report=do_report)
+                      load=do_load, verify=do_verify, report=do_report,
+                      scope=do_scope)
     try:
         console.print(f"Sandboxes: Bizstim ({tenant}, seed {seed}) {running.bizstim.url}, "
                       f"Freshsales {running.freshsales.url}, Dataverse {running.dynamics.url}")

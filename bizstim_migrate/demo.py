@@ -39,6 +39,7 @@ class DemoSteps:
     load: Callable
     verify: Callable
     report: Callable
+    scope: Callable
 
 
 @dataclass
@@ -66,6 +67,9 @@ def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
 
     def step(title: str) -> None:
         console.print(Rule(f"[bold]{title}"))
+
+    step("0. Scope: inventory, plan check, estimates")
+    steps.scope(workspace)
 
     step("1. Schema setup (the admin creates the custom fields the preflight lists)")
     for item in _admin(destination, workspace, con_needed=False):

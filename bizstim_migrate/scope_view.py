@@ -9,6 +9,7 @@ from rich.table import Table
 
 from extract import settings
 from extract.inventory import Inventory
+from load import estimate
 
 
 def _hours(hours: float) -> str:
@@ -22,6 +23,50 @@ def estimate_rows(inventory: Inventory, keys: int) -> list[tuple[str, int, str, 
         rows.append((phase, requests, _hours(requests / per_hour),
                      _hours(requests / (per_hour * max(keys, 1)))))
     return rows
+
+
+def load_estimates(inventory: Inventory, plan: str) -> dict[str, dict]:
+    """Per destination: its quota and the estimate per load phase."""
+    out = {}
+    for destination, estimator in estimate.ESTIMATORS.items():
+        per_hour = estimate.quota_per_hour(destination, plan)
+        phases = estimator(inventory.totals, inventory.files_estimate)
+        out[destination] = {
+            "plan": plan if destination == "freshsales" else "service protection",
+            "requests_per_hour": per_hour,
+            "phases": [{"phase": p.phase, "records": p.records, "requests": p.requests,
+                        "hours": estimate.hours(p.requests, per_hour)} for p in phases],
+        }
+    return out
+
+
+def load_tables(estimates: dict[str, dict]) -> list[Table]:
+    tables = []
+    for destination, found in estimates.items():
+        table = Table(title=f"Load estimate for {destination} ({found['plan']}: "
+                            f"{found['requests_per_hour']:,.0f} requests/hour)")
+        for name in ("phase", "records (at most)", "requests", "time"):
+            table.add_column(name, justify="left" if name == "phase" else "right")
+        for phase in found["phases"]:
+            table.add_row(phase["phase"], f"{phase['records']:,}", f"{phase['requests']:,}",
+                          _hours(phase["hours"]))
+        total = sum(p["requests"] for p in found["phases"])
+        table.add_section()
+        table.add_row("total", "", f"{total:,}", _hours(sum(p["hours"]
+                                                            for p in found["phases"])))
+        tables.append(table)
+    return tables
+
+
+def load_markdown(estimates: dict[str, dict]) -> list[str]:
+    lines = []
+    for destination, found in estimates.items():
+        lines += ["", f"## Load estimate for {destination} ({found['plan']}: "
+                      f"{found['requests_per_hour']:,.0f} requests/hour)", "",
+                  "| phase | records (at most) | requests | time |", "|---|---:|---:|---:|"]
+        lines += [f"| {p['phase']} | {p['records']:,} | {p['requests']:,} | "
+                  f"{_hours(p['hours'])} |" for p in found["phases"]]
+    return lines
 
 
 def scope_tables(inventory: Inventory, keys: int) -> list[Table]:
@@ -49,7 +94,8 @@ def scope_tables(inventory: Inventory, keys: int) -> list[Table]:
     return [plan, objects, estimate]
 
 
-def scope_markdown(inventory: Inventory, keys: int) -> str:
+def scope_markdown(inventory: Inventory, keys: int,
+                   estimates: dict[str, dict] | None = None) -> str:
     lines = [
         "# Migration scope",
         "",
@@ -84,4 +130,6 @@ def scope_markdown(inventory: Inventory, keys: int) -> str:
         "Single-record reads (settings, schedules, file lists, file contents) dominate: Bizstim "
         "has no bulk export. Over 50,000 records, ask Bizstim for a second Enterprise key.",
     ]
+    if estimates:
+        lines += load_markdown(estimates)
     return "\n".join(lines) + "\n"

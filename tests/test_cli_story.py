@@ -16,7 +16,7 @@ from tests.secret_scan import scan
 def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
     result = run_cli(["demo", "--to", "freshsales"], workspace)
     assert result.returncode == 0, result.output
-    for step in ("1. Schema setup", "2. Extraction", "3. Mapping and validation gates",
+    for step in ("0. Scope", "1. Schema setup", "2. Extraction", "3. Mapping and validation gates",
                  "4. Sample load", "5. Production load", "6. Cutover delta",
                  "7. Validation and hand-off", "Migrated to freshsales"):
         assert step in result.stdout, step
@@ -38,6 +38,10 @@ def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
     charts, drawn = rendered_charts(page)
     assert charts == drawn >= 5  # reconciliation, quarantine, load, throughput, verification
     html = page.read_text()
+    assert "The scope&#x27;s estimate beside the run" in html or "estimate beside" in html
+    predicted = (page.parent / "predicted_vs_achieved.csv").read_text().splitlines()
+    assert predicted[0].startswith("phase,") and any(
+        line.startswith("contacts,") and not line.endswith(",") for line in predicted)
     assert "dbt_docs.html" in html and (page.parent / "dbt_docs.html").exists()
     for deliverable in ("provisioning_queue", "automation_inventory", "wage_reference"):
         assert (page.parent / "deliverables" / f"{deliverable}.csv").exists()
@@ -91,7 +95,10 @@ def test_scope_inventories_the_account_and_estimates_the_extraction(bizstim_sand
     requests_used = bizstim_sandbox.stats()["requests"]
     assert requests_used < 60  # a scope costs a few dozen requests, not an extraction
     # the estimate is close to what the extraction then really needs
-    estimated = sum(int(line.split("|")[2].replace(",", "")) for line in scope.splitlines()
+    extraction, _, load = scope.partition("## Load estimate")
+    assert "for freshsales (growth: 1,000 requests/hour)" in load
+    assert "## Load estimate for dynamics" in load and "| contacts | 300 |" in load
+    estimated = sum(int(line.split("|")[2].replace(",", "")) for line in extraction.splitlines()
                     if line.startswith("| ") and line.count("|") == 5 and "requests" not in line
                     and "---" not in line)
     assert run_cli(["extract"], workspace, bizstim_env(bizstim_sandbox)).returncode == 0

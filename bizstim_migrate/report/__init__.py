@@ -6,6 +6,7 @@ HTML page with charts, linking dbt's documentation (lineage) when generated."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -41,8 +42,10 @@ def build_report(workspace: Workspace, destination: str, run_id: str | None = No
                  dbt_docs: bool = True) -> ReportFiles:
     out = workspace.reports_dir / destination
     out.mkdir(parents=True, exist_ok=True)
+    scope = workspace.reports_dir / "scope_estimate.json"
+    estimate = json.loads(scope.read_text()).get(destination) if scope.exists() else None
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        data = report_data.read(con, destination, run_id)
+        data = report_data.read(con, destination, run_id, estimate)
     written: list[Path] = []
     tables = {
         "reconciliation": ("Reconciliation: extracted = ready + quarantined + excluded",
@@ -53,6 +56,7 @@ def build_report(workspace: Workspace, destination: str, run_id: str | None = No
         "verification": ("Verification summary", data.verification),
         "verification_differences": ("Verification: fields that differ", data.differences),
         "throughput": ("Requests and records over time", data.progress),
+        "predicted_vs_achieved": ("The scope's estimate beside the run", data.predicted),
     }
     for name, (title, rows) in tables.items():
         written.append(write_csv(out / f"{name}.csv", rows))

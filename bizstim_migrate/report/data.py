@@ -32,6 +32,7 @@ class ReportData:
     differences: list[dict[str, Any]] = field(default_factory=list)
     deliverables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    predicted: list[dict[str, Any]] = field(default_factory=list)
 
 
 def latest_run(con: duckdb.DuckDBPyConnection, destination: str | None) -> dict | None:
@@ -45,7 +46,33 @@ def latest_run(con: duckdb.DuckDBPyConnection, destination: str | None) -> dict 
     return runs[0] if runs else None
 
 
-def read(con: duckdb.DuckDBPyConnection, destination: str, run_id: str | None) -> ReportData:
+def achieved_requests(progress: list[dict[str, Any]]) -> dict[str, int]:
+    """Requests per phase from the run's progress (cumulative after each batch)."""
+    per_phase: dict[str, int] = {}
+    previous = 0
+    for point in progress:
+        sent = point.get("requests_sent")
+        if sent is None:
+            continue
+        per_phase[point["object"]] = per_phase.get(point["object"], 0) + sent - previous
+        previous = sent
+    return per_phase
+
+
+def predicted_beside_achieved(estimate: dict[str, Any] | None, data: "ReportData"
+                              ) -> list[dict[str, Any]]:
+    if not estimate:
+        return []
+    achieved = achieved_requests(data.progress)
+    loaded = {p["object"]: p["created"] + p["updated"] + p["unchanged"] for p in data.phases}
+    return [{"phase": p["phase"], "records predicted (at most)": p["records"],
+             "records loaded": loaded.get(p["phase"]),
+             "requests predicted": p["requests"], "requests achieved": achieved.get(p["phase"])}
+            for p in estimate.get("phases", [])]
+
+
+def read(con: duckdb.DuckDBPyConnection, destination: str, run_id: str | None,
+         estimate: dict[str, Any] | None = None) -> ReportData:
     run = (_rows(con, "select * from ledger.runs where run_id = ?", [run_id]) or [None])[0] \
         if run_id else latest_run(con, destination)
     data = ReportData(destination=destination, run=run)
@@ -81,6 +108,7 @@ def read(con: duckdb.DuckDBPyConnection, destination: str, run_id: str | None) -
             from ledger.verifications where destination = ? and checked_at >= ?
             order by object, source_key, field limit 500""",
                                  [destination, min(v["checked_at"] for v in data.verification)])
+    data.predicted = predicted_beside_achieved(estimate, data)
     for (table,) in con.execute(
             "select table_name from information_schema.tables where table_schema = "
             "'deliverables' order by 1").fetchall():

@@ -59,7 +59,9 @@ def render(data: ReportData, links: dict[str, str], generated_at: str) -> str:
         ("Load", table(data.phases, ["phase", "object", "expected", "created", "updated",
                                      "unchanged", "failed", "skipped", "not_in_marts"])
          + (table(data.failures) if data.failures else "")),
-        ("Throughput", table([data.quota] if data.quota else [])),
+        ("Throughput", table([data.quota] if data.quota else [])
+         + ("<h3>The scope's estimate beside the run</h3>" + table(data.predicted)
+            if data.predicted else "")),
         ("Verification", table(data.verification, ["object", "checked", "missing",
                                                    "fields_differing"])
          + (table(data.differences) if data.differences else "")),
