@@ -85,7 +85,7 @@ class TokenProvider:
                 reason = f"HTTP {response.status_code}"
             raise AuthError(
                 f"Entra ID refused the client credentials ({reason}). Check the tenant id, "
-                "client id and client secret (DESTINATION__DYNAMICS__CLIENT_SECRET) and that "
+                "client id and client secret (DYNAMICS_CLIENT_SECRET) and that "
                 "the app registration is an application user in the environment.")
         body = response.json()
         lifetime = float(body.get("expires_in", 3599))

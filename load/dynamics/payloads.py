@@ -79,8 +79,11 @@ def state_pair(f: Field, row: dict[str, Any]) -> tuple[int, int] | None:
 
 
 def build_body(omap: ObjectMap, row: dict[str, Any], parents: ParentIds, targets: Targets,
-               *, creating: bool, files_dir: Path | None = None) -> dict[str, Any]:
-    """The upsert body for one mart row (RowProblem when it cannot be written)."""
+               *, creating: bool, files_dir: Path | None = None,
+               lazy_files: bool = False) -> dict[str, Any]:
+    """The upsert body for one mart row (RowProblem when it cannot be written).
+    `lazy_files`: leave a file's documentbody out (the sender attaches it just
+    before its request goes, so a batch never holds every file in memory)."""
     body: dict[str, Any] = {}
     for f in omap.fields:
         if not f.write or (f.create_only and not creating):
@@ -98,7 +101,7 @@ def build_body(omap: ObjectMap, row: dict[str, Any], parents: ParentIds, targets
             body[f"{f.nav_name}@odata.bind"] = f"/{ENTITY_SETS[f.target]}({target_id})"
         else:
             body[f.attribute] = to_api(f.kind, value)
-    if omap.logical == "annotation":
+    if omap.logical == "annotation" and not lazy_files:
         document = document_body(row, files_dir)
         if document is not None:
             body["documentbody"] = document
@@ -107,9 +110,18 @@ def build_body(omap: ObjectMap, row: dict[str, Any], parents: ParentIds, targets
     return without_nulls(body)
 
 
+def has_document(row: dict[str, Any]) -> bool:
+    return bool(row.get("isdocument") and row.get("stored_path"))
+
+
+def document_size(row: dict[str, Any]) -> int:
+    """Bytes the base64 body of a row's file takes (from the mart, before reading it)."""
+    return (int(row.get("size_bytes") or 0) + 2) // 3 * 4 if has_document(row) else 0
+
+
 def document_body(row: dict[str, Any], files_dir: Path | None) -> str | None:
     stored = row.get("stored_path")
-    if not row.get("isdocument") or not stored:
+    if not has_document(row):
         return None
     path = Path(stored)
     if not path.is_absolute():

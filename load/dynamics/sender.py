@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from load.dynamics import settings
 from load.dynamics.odata import BatchOp, DataverseClient, prefer
@@ -33,13 +33,46 @@ class Item:
     url: str  # the record's address, relative to the API base
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    # columns read only when the item's request is about to go (a file's body),
+    # and the bytes they will add; the attach may raise (its message fails the item)
+    attach: Callable[[], dict[str, Any]] | None = None
+    attach_size: int = 0
     _size: int | None = None
 
     @property
     def size(self) -> int:
         if self._size is None:
             self._size = len(json.dumps(self.body, ensure_ascii=False).encode("utf-8")) + 200
-        return self._size
+        return self._size + self.attach_size
+
+
+class attached:  # noqa: N801 - used as a context manager, reads like a phrase
+    """Attach the lazy columns of a chunk for one request, drop them after."""
+
+    def __init__(self, chunk: list[Item], outcomes: dict[str, "Outcome"]) -> None:
+        self.chunk, self.outcomes = chunk, outcomes
+        self.ready: list[Item] = []
+        self._added: list[tuple[Item, list[str]]] = []
+
+    def __enter__(self) -> list[Item]:
+        for item in self.chunk:
+            if item.attach is None:
+                self.ready.append(item)
+                continue
+            try:
+                extra = item.attach()
+            except Exception as problem:  # noqa: BLE001 - a file that cannot be read
+                self.outcomes[item.key] = Outcome(False, error=str(problem))
+                continue
+            item.body.update(extra)
+            self._added.append((item, list(extra)))
+            self.ready.append(item)
+        return self.ready
+
+    def __exit__(self, *exc: object) -> None:
+        for item, names in self._added:
+            for name in names:
+                item.body.pop(name, None)
 
 
 @dataclass
@@ -104,19 +137,22 @@ class Sender:
     def upsert_multiple(self, omap: ObjectMap, items: list[Item]) -> dict[str, Outcome]:
         """Outcomes without a representation: the caller reads the records back."""
         outcomes: dict[str, Outcome] = {}
-        for chunk in self._chunks(omap.entity_set, items, settings.MAX_BULK_RECORDS):
+        for whole in self._chunks(omap.entity_set, items, settings.MAX_BULK_RECORDS):
             limited = self.client.http.rate_limited
             try:
-                self.client.upsert_multiple(
-                    omap.entity_set, omap.logical,
-                    [{"@odata.id": item.url, **item.body} for item in chunk])
+                with attached(whole, outcomes) as chunk:
+                    if not chunk:
+                        continue
+                    self.client.upsert_multiple(
+                        omap.entity_set, omap.logical,
+                        [{"@odata.id": item.url, **item.body} for item in chunk])
             except ApiError as error:
                 if error.status >= 500 or error.status in (401, 429):
                     raise
                 log.info("UpsertMultiple on %s refused %d records (%s); isolating the bad one",
                          omap.entity_set, len(chunk), error.message[:200])
                 self.fallbacks += 1
-                outcomes.update(self.batch(omap, chunk))
+                outcomes.update(self.batch(omap, [i for i in whole if i.key not in outcomes]))
                 continue
             finally:
                 self._observe(omap.entity_set, limited)
@@ -130,43 +166,57 @@ class Sender:
             outcomes.update(self._batch_chunk(omap, chunk))
         return outcomes
 
-    def _batch_chunk(self, omap: ObjectMap, chunk: list[Item]) -> dict[str, Outcome]:
+    def _batch_chunk(self, omap: ObjectMap, whole: list[Item], rounds: int = 2
+                     ) -> dict[str, Outcome]:
         select = f"$select={omap.primary_id},versionnumber"
-        ops = [BatchOp("PATCH", f"{item.url}?{select}", item.body,
-                       {"Prefer": prefer(representation=True), **item.headers})
-               for item in chunk]
+        outcomes: dict[str, Outcome] = {}
         limited = self.client.http.rate_limited
         try:
-            results = self.client.batch(ops)
+            with attached(whole, outcomes) as chunk:
+                if not chunk:
+                    return outcomes
+                ops = [BatchOp("PATCH", f"{item.url}?{select}", item.body,
+                               {"Prefer": prefer(representation=True), **item.headers})
+                       for item in chunk]
+                results = self.client.batch(ops)
         except ApiError as error:
             if error.status >= 500 or error.status in (401, 429):
                 raise
-            if len(chunk) == 1:
-                return {chunk[0].key: Outcome(False, error=_message(error))}
-            half = len(chunk) // 2
-            return {**self._batch_chunk(omap, chunk[:half]),
-                    **self._batch_chunk(omap, chunk[half:])}
+            rest = [i for i in whole if i.key not in outcomes]
+            if len(rest) == 1:
+                return {**outcomes, rest[0].key: Outcome(False, error=_message(error))}
+            half = len(rest) // 2
+            return {**outcomes, **self._batch_chunk(omap, rest[:half], rounds),
+                    **self._batch_chunk(omap, rest[half:], rounds)}
         finally:
             self._observe(omap.entity_set, limited)
-        outcomes = {}
+        again = []
         for item, result in zip(chunk, results):
             if result.ok:
                 record = result.body if isinstance(result.body, dict) else None
                 outcomes[item.key] = Outcome(True, record, created=result.status == 201)
+            elif (result.status >= 500 or result.status == 429) and rounds:
+                again.append(item)  # the service's trouble, not the record's: once more
             else:
                 outcomes[item.key] = Outcome(False, error=result.error)
+        if again:
+            outcomes.update(self._batch_chunk(omap, again, rounds - 1))
         return outcomes
 
     def run(self, entity_set: str, ops: list[BatchOp]) -> list[Any]:
-        """Other operations (reopen, win, restore) in `$batch`es, results in order."""
-        results = []
-        for start in range(0, len(ops), settings.MAX_BATCH_REQUESTS):
+        """Other operations (reopen, win) in `$batch`es of the table's adaptive size,
+        results in order."""
+        size = self.size_for(entity_set, settings.MAX_BATCH_REQUESTS)
+        results: list[Any] = []
+        start = 0
+        while start < len(ops):
+            group = ops[start:start + size.size]
             limited = self.client.http.rate_limited
             try:
-                results += self.client.batch(ops[start:start + settings.MAX_BATCH_REQUESTS])
+                results += self.client.batch(group)
             finally:
-                if entity_set in self.sizes:
-                    self._observe(entity_set, limited)
+                self._observe(entity_set, limited)
+            start += len(group)
         return results
 
 

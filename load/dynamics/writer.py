@@ -18,10 +18,20 @@ way. Created or updated comes from that snapshot (and the ledger, for records
 a killed run left pending); an update carries the before-image of the
 columns it writes, and after_image_hash is the record's versionnumber.
 
+A record the service refuses fails alone, with the service's message (a
+refused UpsertMultiple is re-sent as a `$batch` of single upserts); a file
+is read, checked against its sha256 and base64-encoded only when its
+request is about to go.
+
 A contact or lead whose owner did not resolve is loaded, owned by the
 migration's application user (the default owner), and its result carries an
 error string saying so; the brief's default keeps such clients in
 quarantine, so this happens only with `owner_unresolved: load_unassigned`.
+
+Rollback limits: an appointment's activity parties are rewritten by an
+update but cannot be read back here (no `$expand`), so a restore leaves them
+as the update made them; re-winning a restored opportunity adds an
+opportunityclose activity, as reopening and winning does in the UI.
 """
 
 from __future__ import annotations
@@ -38,7 +48,8 @@ from load.dynamics.objects import ObjectMap, Prepared, object_maps
 from load.dynamics.odata import DataverseClient
 from load.dynamics.opportunities import OpportunityWriter
 from load.dynamics.payloads import (RowProblem, Targets, before_image, build_body,
-                                    files_dir_of, restore_body)
+                                    document_body, document_size, files_dir_of, has_document,
+                                    restore_body)
 from load.dynamics.reader import Reader
 from load.dynamics.sender import Item, Sender
 from load.dynamics.state import DESTINATION, State, active_currencies
@@ -72,6 +83,11 @@ class DynamicsWriter:
 
     def __repr__(self) -> str:  # never a secret
         return f"DynamicsWriter({self.client.config.base_url!r})"
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests this writer has sent (retries included)."""
+        return self.client.http.requests_sent
 
     # --- the Writer protocol ------------------------------------------------------------
     def objects(self) -> list[ObjectSpec]:
@@ -119,17 +135,23 @@ class DynamicsWriter:
                 continue
             try:
                 body = build_body(omap, row, batch.parent_ids, self.targets,
-                                  creating=current is None, files_dir=self._files_dir)
+                                  creating=current is None, lazy_files=True)
             except RowProblem as problem:
                 results[key] = self.failed(batch, key, str(problem))
                 continue
             known = current[omap.primary_id] if current else None
             if omap.address != "key":
                 known = known or batch.existing.get(key)
-            headers = {"If-Match": "*"} if omap.update_only else {}
-            items.append(Item(key, omap.address_of(key, known), body, headers))
+            item = Item(key, omap.address_of(key, known), body,
+                        {"If-Match": "*"} if omap.update_only else {})
+            written = body
+            if omap.logical == "annotation" and has_document(row):
+                item.attach = self._file_reader(row)
+                item.attach_size = document_size(row)
+                written = {**body, "documentbody": True}
+            items.append(item)
             if current is not None:
-                befores[key] = (body, current)
+                befores[key] = (written, current)
         for name in omap.heavy:
             self.state.fill_heavy(omap, [c for b, c in befores.values() if name in b], name)
         outcomes = self.sender.upsert(omap, items)
@@ -199,6 +221,11 @@ class DynamicsWriter:
         return RecordResult(key, "created" if created else "updated", record[omap.primary_id],
                             batch.hashes[key], before_image=None if created else before,
                             after_image_hash=self.version(record), error=note)
+
+    def _file_reader(self, row: dict[str, Any]):
+        def read() -> dict[str, Any]:
+            return {"documentbody": document_body(row, self._files_dir)}
+        return read
 
     @staticmethod
     def _notes(omap: ObjectMap, batch: WriteBatch) -> dict[str, str]:

@@ -127,6 +127,7 @@ class WebApi:
         finally:
             self.limiter.end(identity.user_id, handle, ctx.exec_ms / 1000.0, extra_requests)
             self.counters["operations"] += ctx.operations
+            self.counters["execution_ms"] += ctx.exec_ms
         return self._finish(inner, identity)
 
     def _unauthorized(self) -> Response:

@@ -274,7 +274,9 @@ def default_tables() -> dict[str, Table]:
         _table("lead", "leads", "leadid", "fullname", 4, [
             _s("subject", 300), _s("firstname", 50), _s("lastname", 50, "ApplicationRequired"),
             _s("companyname", 100), _ro(_s("fullname", 160)), _s("emailaddress1", 100, format="Email"),
-            _s("telephone1", 50), _s("mobilephone", 20), _memo("description"),
+            _s("emailaddress2", 100, format="Email"), _s("emailaddress3", 100, format="Email"),
+            _s("telephone1", 50), _s("telephone2", 50), _s("telephone3", 50), _s("mobilephone", 20),
+            _memo("description"),
             _lookup("parentcontactid", "contact"), _lookup("parentaccountid", "account"),
             _lookup("customerid", "account", "contact", kind="Customer"),
             _lookup("transactioncurrencyid", "transactioncurrency"), *copy.deepcopy(_ADDRESS),

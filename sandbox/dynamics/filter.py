@@ -220,6 +220,15 @@ def equality_terms(node: Node) -> list[tuple[str, Any]]:
     return []
 
 
+def alternative_terms(node: Node) -> list[tuple[str, Any]]:
+    """`prop eq literal` terms one of which must hold (an or-chain of them, as a
+    loader sends to read many records by key), for index lookups; [] otherwise."""
+    if node[0] == "or":
+        left, right = alternative_terms(node[1]), alternative_terms(node[2])
+        return left + right if left and right else []
+    return equality_terms(node) if node[0] == "cmp" else []
+
+
 def properties(node: Node) -> set[str]:
     if node[0] in ("and", "or"):
         return properties(node[1]) | properties(node[2])

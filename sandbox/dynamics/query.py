@@ -69,10 +69,15 @@ def _matching_rows(records: Records, table: Table, tree: Any) -> list[Row]:
     if tree is None:
         return list(rows.values())
     terms = odata_filter.equality_terms(tree)
+    alternatives = [] if terms else odata_filter.alternative_terms(tree)
     if terms:
         candidate_sets = [records.store.eq_lookup(table.logical_name, name, value) for name, value in terms]
         candidates = min(candidate_sets, key=len)
         selected = (rows[i] for i in candidates if i in rows)
+    elif alternatives:  # an or-chain of keys: the union of the index hits, as an indexed server reads it
+        candidates = set().union(*(records.store.eq_lookup(table.logical_name, name, value)
+                                   for name, value in alternatives))
+        selected = (rows[i] for i in sorted(candidates) if i in rows)
     else:
         selected = iter(rows.values())
     return [row for row in selected if odata_filter.evaluate(tree, row)]

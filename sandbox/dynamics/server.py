@@ -188,6 +188,8 @@ class DynamicsSandbox(LoopbackServer):
             "data_operations": counters["operations"],  # what request entitlements count (batch items each)
             "batch_inner_requests": counters["batch_requests"],
             "bulk_records": counters["bulk_records"],
+            # simulated server execution time the requests used (the other limit)
+            "execution_seconds": counters["execution_ms"] / 1000.0,
             "rate_limited_by_reason": {k.removeprefix("rate_limited_"): v for k, v in counters.items()
                                        if k.startswith("rate_limited_")},
             "tokens_issued": self.tokens.issued,

@@ -1,4 +1,5 @@
--- Notes and files as annotations on the contact or lead: the client's notes
+-- Notes and files as annotations on the contact or lead (regarding_*_id: the
+-- client's key in the one of the two marts it is in): the client's notes
 -- (no timestamp in Bizstim: the client's start date stands in; a note longer
 -- than an annotation's text allows arrives in parts) and every
 -- file with its bytes' location (the writer base64-encodes them).
@@ -18,6 +19,10 @@ select
     parts.note_key as bizstim_annotation_key,
     parts.client_id as bizstim_client_id,
     people.regarding_entity,
+    case when people.regarding_entity = 'contact' then parts.client_id end
+        as regarding_contact_id,
+    case when people.regarding_entity = 'lead' then parts.client_id end
+        as regarding_lead_id,
     'Bizstim client notes' || case
         when parts.part_count > 1
             then ' (part ' || parts.part_number || ' of ' || parts.part_count || ')'
@@ -41,6 +46,10 @@ select
     'file:' || files.file_id as bizstim_annotation_key,
     files.client_id as bizstim_client_id,
     people.regarding_entity,
+    case when people.regarding_entity = 'contact' then files.client_id end
+        as regarding_contact_id,
+    case when people.regarding_entity = 'lead' then files.client_id end
+        as regarding_lead_id,
     coalesce(files.file_name, 'file-' || files.file_id) as subject,
     cast(null as varchar) as notetext,
     true as isdocument,

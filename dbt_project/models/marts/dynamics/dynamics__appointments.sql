@@ -23,6 +23,10 @@ select
     sessions.session_id as bizstim_session_id,
     sessions.client_id as bizstim_client_id,
     people.regarding_entity,
+    case when people.regarding_entity = 'contact' then sessions.client_id end
+        as regarding_contact_id,
+    case when people.regarding_entity = 'lead' then sessions.client_id end
+        as regarding_lead_id,
     coalesce(services.service_name, 'Session') || ' (Bizstim session ' || sessions.session_id
     || ')' as subject,
     sessions.public_note as description,

@@ -1,9 +1,9 @@
--- The line of each payment opportunity (written before the opportunity is
--- closed as won): a write-in product describing the payment.
+-- The line of each payment opportunity, as its opportunity carries it (the
+-- loader writes the line with the opportunity, before closing it as won).
 select
     bizstim_payment_id,
-    'Bizstim ' || payment_kind || ' payment' as productdescription,
-    true as isproductoverridden,
-    1 as quantity,
-    actualvalue as priceperunit
+    line_productdescription as productdescription,
+    line_isproductoverridden as isproductoverridden,
+    line_quantity as quantity,
+    line_priceperunit as priceperunit
 from {{ ref('dynamics__opportunities') }}
