@@ -27,6 +27,16 @@ sandbox_app = typer.Typer(help="Local stand-ins of the real APIs (loopback only)
                           no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 
+
+def _register_map() -> None:
+    from bizstim_migrate.mapping import map_app
+
+    app.add_typer(map_app, name="map", help="The field map: proposed by the tool, "
+                  "confirmed by a person, before any record moves.")
+
+
+_register_map()
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -114,9 +124,12 @@ def _parse_vars(pairs: list[str]) -> dict:
 
 
 def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None = None) -> bool:
+    from bizstim_migrate.mapping import dbt_vars as confirmed_map_vars
     from bizstim_migrate.transform import run_dbt
 
-    outcome = run_dbt(workspace, "build", destination=destination, dbt_vars=dbt_vars)
+    # the confirmed field map's value maps, then the engineer's own --var values
+    merged = {**confirmed_map_vars(workspace, destination), **(dbt_vars or {})}
+    outcome = run_dbt(workspace, "build", destination=destination, dbt_vars=merged)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     console.print(f"dbt build: {counts or 'nothing ran'}")
     for warning in outcome.warnings:
@@ -259,6 +272,7 @@ def preflight(ctx: typer.Context,
 def do_load(workspace: Workspace, destination: str, *, sample: int | None = None,
             dry_run: bool = False, only: str | None = None, seed: int = 0):
     from bizstim_migrate.load_view import (ProgressObserver, dry_run_table, summary_table)
+    from bizstim_migrate.mapping import map_problems
     from load.gate import gate_problems
     from load.runner import LoadRefused, Runner
 
@@ -267,7 +281,8 @@ def do_load(workspace: Workspace, destination: str, *, sample: int | None = None
     try:
         with ProgressObserver(console) as observer:
             runner = Runner(con, writer, observer,
-                            gate=lambda: gate_problems(run_results, con, destination))
+                            gate=lambda: map_problems(workspace, destination, con=con)
+                            + gate_problems(run_results, con, destination))
             report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed)
     except LoadRefused as refused:
         err_console.print("[bold red]The load may not start:[/]")

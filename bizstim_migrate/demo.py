@@ -84,7 +84,17 @@ def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
         raise DemoFailed(f"the extraction differs from the sandbox: {different}")
     console.print(f"[green]Every Bizstim record is in {workspace.warehouse}.[/]")
 
-    step("3. Mapping and validation gates (dbt build) with owners reconciled by e-mail")
+    step("3. Field map: proposed by the tool, confirmed (here automatically, by the demo)")
+    from bizstim_migrate.mapping import confirm, propose
+
+    proposed = propose(workspace, destination)
+    confirmation = confirm(workspace, destination, by="the demo (automatic confirmation)")
+    console.print(f"  proposed {proposed}; confirmed by {confirmation.by} at "
+                  f"{confirmation.at} (source schema {confirmation.schema_hash[:12]})")
+    console.print("  On a real migration a person reviews the file (`bizstim-migrate map diff`) "
+                  "and runs `bizstim-migrate map confirm`.")
+
+    step("4. Mapping and validation gates (dbt build) with owners reconciled by e-mail")
     if not steps.transform(workspace, destination):
         raise DemoFailed("the dbt gate is closed")
     if destination == "freshsales":
@@ -93,20 +103,20 @@ def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
     if steps.preflight(workspace, destination):
         raise DemoFailed("the destination is not ready")
 
-    step("4. Sample load, verified field by field")
+    step("5. Sample load, verified field by field")
     sample = steps.load(workspace, destination, sample=5)
     outcome.runs.append(sample.run_id)
     checked = steps.verify(workspace, destination, 5, 1)
     if checked.differences or checked.missing:
         raise DemoFailed("the sample does not match the marts")
 
-    step("5. Production load in dependency order")
+    step("6. Production load in dependency order")
     full = steps.load(workspace, destination)
     outcome.runs.append(full.run_id)
     if full.failed:
         raise DemoFailed(f"{full.failed} records failed")
 
-    step("6. Cutover delta (people kept working in Bizstim meanwhile)")
+    step("7. Cutover delta (people kept working in Bizstim meanwhile)")
     for obj, count in CUTOVER_TOUCHES.items():
         touched = running.bizstim.touch(obj, changed=count - count // 4, added=count // 4)
         console.print(f"  in Bizstim: {len(touched['changed'])} {obj} changed, "
@@ -117,7 +127,7 @@ def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
     delta = steps.load(workspace, destination)
     outcome.runs.append(delta.run_id)
 
-    step("7. Validation and hand-off")
+    step("8. Validation and hand-off")
     checked = steps.verify(workspace, destination, 25, 7)
     if checked.differences or checked.missing:
         raise DemoFailed("the destination does not match the marts")

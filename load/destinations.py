@@ -114,5 +114,6 @@ def open_writer(destination: str, con: duckdb.DuckDBPyConnection,
         from load.dynamics.odata import DataverseClient
         from load.dynamics.writer import DynamicsWriter
 
-        return DynamicsWriter(DataverseClient(dynamics_config(env), retry_policy(env)), con)
+        return DynamicsWriter(DataverseClient(dynamics_config(env), retry_policy(env)), con,
+                              files_dir=files_dir)
     raise DestinationConfigError(f"--to must be one of {', '.join(DESTINATIONS)}")

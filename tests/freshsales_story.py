@@ -27,6 +27,8 @@ def stage_freshsales(tmp_path_factory):
     workspace.mkdir()
     try:
         for args in (["sandbox", "admin", "--to", "freshsales"], ["extract"],
+                     ["map", "propose", "--to", "freshsales"],
+                     ["map", "confirm", "--to", "freshsales", "--by", "the tests"],
                      ["preflight", "--to", "freshsales"], ["transform", "--to", "freshsales"],
                      ["sandbox", "admin", "--to", "freshsales"],
                      ["preflight", "--to", "freshsales"]):

@@ -16,12 +16,13 @@ from tests.secret_scan import scan
 def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
     result = run_cli(["demo", "--to", "freshsales"], workspace)
     assert result.returncode == 0, result.output
-    for step in ("0. Scope", "1. Schema setup", "2. Extraction", "3. Mapping and validation gates",
-                 "4. Sample load", "5. Production load", "6. Cutover delta",
-                 "7. Validation and hand-off", "Migrated to freshsales"):
+    for step in ("0. Scope", "1. Schema setup", "2. Extraction", "3. Field map",
+                 "4. Mapping and validation gates", "5. Sample load", "6. Production load",
+                 "7. Cutover delta", "8. Validation and hand-off", "Migrated to freshsales"):
         assert step in result.stdout, step
     assert "Every Bizstim record is in" in result.stdout
     assert "The gate is open" in result.stdout
+    assert "confirmed by the demo (automatic confirmation)" in result.stdout
     assert query(workspace, "select kind, status from bizstim_raw._extractions "
                             "order by 1") == [("delta", "succeeded"), ("full", "succeeded")]
     runs = query(workspace, "select mode, status from ledger.runs order by started_at")

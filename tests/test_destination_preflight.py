@@ -39,20 +39,25 @@ def test_freshsales_preflight_lists_missing_fields_then_passes_and_feeds_owners(
                                   RetryPolicy(backoff_base_seconds=0.01))
         with duckdb.connect(str(workspace / "warehouse.duckdb")) as con:
             problems = preflight(client, con)
-            assert len(problems) == 1
-            assert "contacts.cf_bizstim_client_id (text, unique)" in problems[0]
-            assert "contacts.cf_availability_min_time (text)" in problems[0]
+            assert len(problems) == 2
+            owners, fields = problems
+            # the marts were built against the seed's users, not this account's
+            assert "owner ids in the marts are not users" in owners and "transform" in owners
+            assert "contacts.cf_bizstim_client_id (text, unique)" in fields
+            assert "contacts.cf_availability_min_time (text)" in fields
             # the admin creates them, as the message says
             for field in required_fields():
                 freshsales.define_field(field.entity, name=field.name, type=field.field_type,
                                         unique=field.unique)
-            assert preflight(client, con) == []
+            assert preflight(client, con) == [owners]
         assert creds["api_key"] not in str(problems)
-    # dbt's owner resolution now reads the real users, not the seed
-    assert run_cli(["transform", "--to", "freshsales"], workspace).returncode == 0
-    resolved = query(workspace, "select email from intermediate.int_owners__resolved_by_email "
-                                "where freshsales_resolution = 'resolved' order by email")
-    assert [r[0] for r in resolved] == sorted(users)
+        # dbt's owner resolution now reads the real users, not the seed
+        assert run_cli(["transform", "--to", "freshsales"], workspace).returncode == 0
+        resolved = query(workspace, "select email from intermediate.int_owners__resolved_by_email "
+                                    "where freshsales_resolution = 'resolved' order by email")
+        assert [r[0] for r in resolved] == sorted(users)
+        with duckdb.connect(str(workspace / "warehouse.duckdb")) as con:
+            assert preflight(client, con) == []
 
 
 def test_dynamics_preflight_lists_missing_columns_then_passes_and_feeds_owners(

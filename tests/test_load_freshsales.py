@@ -182,3 +182,19 @@ def test_faults_and_a_tight_quota_lose_nothing(migration):
     assert "requests to freshsales" in result.stdout
 
 
+
+
+def test_nothing_loads_without_a_confirmed_field_map(migration):
+    m = migration
+    confirmed = m.workspace / "mapping" / "freshsales.confirmed.yml"
+    assert confirmed.exists()
+    confirmed.unlink()
+    before = m.writes()
+    refused = m.cli("load", "--to", "freshsales", ok=False)
+    assert refused.returncode == 1
+    assert "The load may not start" in refused.stderr and "map" in refused.stderr
+    assert m.writes() == before and not m.records("contacts")
+    m.cli("map", "confirm", "--to", "freshsales", "--by", "bob")
+    m.cli("load", "--to", "freshsales", "--only", "contacts")
+    assert len(m.records("contacts")) == len(m.mart(
+        "select * from freshsales.freshsales__contacts"))

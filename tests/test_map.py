@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bizstim_migrate.mapping import (confirmed_path, dbt_vars, diff, map_path, map_problems,
-                                     propose)
+from bizstim_migrate.mapping import (MapError, confirm, confirmed_path, dbt_vars, diff, map_path,
+                                     map_problems, propose)
 from bizstim_migrate.sandboxes import RunningSandboxes, start_sandboxes
 from bizstim_migrate.workspace import Workspace
 from tests.conftest import ROOT, CliResult, query, run_cli
@@ -179,6 +179,10 @@ def test_a_new_custom_field_in_bizstim_sends_the_map_back_for_review(story):
     assert "schema changed since alice confirmed" in problems[0]
     assert "new columns clients.custom_21" in problems[0]
 
+    # nobody can confirm a map proposed for the schema as it was
+    with pytest.raises(MapError, match="changed since this map was proposed"):
+        confirm(story.workspace, "freshsales", by="carol")
+
     shown = map_cli(["diff", "--to", "freshsales"], story)
     assert shown.returncode == 0, shown.output
     assert "+ clients.custom_21" in shown.stdout
@@ -204,8 +208,7 @@ def test_a_new_custom_field_in_bizstim_sends_the_map_back_for_review(story):
     assert changes.schema_added == ["clients.custom_21"]
     assert len(map_problems(story.workspace, "freshsales")) == 2  # schema and decisions
 
-    result = map_cli(["confirm", "--to", "freshsales", "--by", "bob"], story)
-    assert result.returncode == 0, result.output
+    assert confirm(story.workspace, "freshsales", by="bob").by == "bob"
     assert map_problems(story.workspace, "freshsales") == []
 
 
@@ -251,3 +254,44 @@ def test_the_dynamics_map_is_proposed_from_contracts_or_live_metadata(story):
     assert live["destination_metadata"].startswith("live: http://127.0.0.1:")
     assert any("exists in the destination" in line
                for line in fields_of(live)["clients.first_name"]["evidence"])
+
+
+def test_custom_fields_inside_a_json_object_are_found_key_by_key(tmp_path):
+    """An account whose API returns the custom fields as one JSON object (raw
+    keeps it as JSON text): each key is a source field of its own, and a
+    status the models do not know is listed as unmapped."""
+    import duckdb
+
+    rows = [(str(i), f"parent{i}@example.com", ["active", "Current", "on hold"][i % 3],
+             json.dumps({"instrument": ["Violin", "Piano", "Cello"][i % 3], "grade": str(i % 5)})
+             if i % 4 else "") for i in range(60)]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema bizstim_raw")
+        con.execute("create table bizstim_raw.clients (id varchar, email varchar, "
+                    "status varchar, custom_fields varchar, _extraction_id bigint)")
+        con.executemany("insert into bizstim_raw.clients values (?, ?, ?, ?, 1)", rows)
+    workspace = Workspace(tmp_path)
+
+    document = load_map(propose(workspace, "freshsales", env={}))
+    candidates = candidates_of(document)
+    assert set(candidates) == {"clients.custom_fields.instrument", "clients.custom_fields.grade"}
+    instrument = candidates["clients.custom_fields.instrument"]
+    assert instrument["suggested_field"] == "contacts.cf_bizstim_instrument"
+    assert instrument["suggested_type"] == "dropdown"
+    assert sorted(instrument["choices"]) == ["Cello", "Piano", "Violin"]
+    status = document["value_maps"]["client_status"]
+    assert status["values"]["current"] == "active"
+    assert status["unmapped"] == ["on hold"]
+    assert document["summary"]["unmapped_values"] == {"client_status": ["on hold"]}
+
+    # the person gives it a value, confirms, and dbt receives it
+    path = map_path(workspace, "freshsales")
+    edited = load_map(path)
+    edited["value_maps"]["client_status"]["values"]["on hold"] = "inactive"
+    path.write_text(yaml.safe_dump(edited, allow_unicode=True, sort_keys=False))
+    confirm(workspace, "freshsales", by="alice")
+    assert load_map(confirmed_path(workspace, "freshsales"))["value_maps"]["client_status"][
+        "unmapped"] == []
+    assert dbt_vars(workspace, "freshsales")["bizstim_value_maps"]["client_status"][
+        "on hold"] == "inactive"
+    assert map_problems(workspace, "freshsales") == []

@@ -22,7 +22,8 @@ renamed as (
         {{ clean_text('s_phone') }} as secondary_phone_raw,
         {{ clean_text('text_phone') }} as mobile_phones_raw,
         {{ split_list('email', lower=true) }} as emails,
-        lower({{ clean_text('status') }}) as client_status,
+        -- the confirmed field map's client_status value map, when there is one
+        {{ mapped_value("lower(" ~ clean_text('status') ~ ")", 'client_status') }} as client_status,
         {{ clean_text('notes') }} as notes,
         {{ custom_fields_json(source('bizstim', 'clients')) }} as custom_fields,
         -- dates
