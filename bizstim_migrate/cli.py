@@ -302,6 +302,13 @@ def do_load(workspace: Workspace, destination: str, *, sample: int | None = None
     console.print(summary_table(report, destination))
     console.print(f"{writer.requests_sent} requests to {destination}. Ledger: schema ledger in "
                   f"{workspace.warehouse} (run {report.run_id}).")
+    if report.mode in ("full", "delta"):
+        from bizstim_migrate.report import write_deliverables
+
+        written = write_deliverables(workspace, destination)
+        console.print(f"Deliverables for the admin (what {destination} cannot hold): "
+                      f"{len(written) // 2} tables as CSV and Markdown in "
+                      f"{workspace.reports_dir / destination / 'deliverables'}")
     return report
 
 

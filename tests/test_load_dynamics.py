@@ -576,3 +576,37 @@ def test_a_file_missing_from_the_workspace_fails_its_note_alone(migration):
     assert all("not in the workspace's files folder" in errors[k] for k in missing_keys)
     assert "does not match the sha256" in errors[changed]
     assert len(dv.records("annotations")) == line.expected - bad
+
+
+# --- the engineer's commands ----------------------------------------------------------------
+
+def test_the_cli_loads_writes_the_deliverables_and_rolls_back(migration):
+    """The same load through `bizstim-migrate`, as an engineer runs it: the map confirmed,
+    a dry run, the load (with the deliverables Dynamics cannot hold written beside), a
+    rollback to an empty environment."""
+    m = migration
+    m.con.close()  # the CLI opens the warehouse itself
+    env = env_for(m.dataverse) | {"LOAD_BACKOFF_BASE_SECONDS": "0.01"}
+    for args in (["map", "propose", "--to", "dynamics"],
+                 ["map", "confirm", "--to", "dynamics", "--by", "the tests"]):
+        assert run_cli(args, m.workspace, env).returncode == 0
+    dry = run_cli(["load", "--to", "dynamics", "--dry-run"], m.workspace, env)
+    assert dry.returncode == 0, dry.output
+    assert "dry run" in dry.stdout and not m.dataverse.records("contacts")
+
+    loaded = run_cli(["load", "--to", "dynamics"], m.workspace, env)
+    assert loaded.returncode == 0, loaded.output
+    assert "balanced" in loaded.stdout and "does not balance" not in loaded.stdout
+    deliverables = m.workspace / "reports" / "dynamics" / "deliverables"
+    for name in ("service_groups", "non_revenue_payments", "availability_guide",
+                 "wage_reference", "automation_inventory", "provisioning_queue"):
+        assert (deliverables / f"{name}.csv").exists(), name
+        assert (deliverables / f"{name}.md").exists(), name
+    with duckdb.connect(str(m.workspace / "warehouse.duckdb"), read_only=True) as con:
+        run = con.execute("select run_id from ledger.runs where mode = 'full'").fetchone()[0]
+        contacts = con.execute("select count(*) from dynamics.dynamics__contacts").fetchone()[0]
+    assert len(m.dataverse.records("contacts")) == contacts
+
+    undone = run_cli(["rollback", run], m.workspace, env)
+    assert undone.returncode == 0, undone.output
+    assert not m.dataverse.records("contacts") and not m.dataverse.records("opportunities")

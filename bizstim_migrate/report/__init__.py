@@ -38,6 +38,27 @@ def generate_dbt_docs(workspace: Workspace, destination: str) -> Path | None:
     return page if outcome.success and page.exists() else None
 
 
+def write_deliverables(workspace: Workspace, destination: str,
+                       con: duckdb.DuckDBPyConnection | None = None) -> list[Path]:
+    """What the destination cannot hold, for the customer's admin, as CSV and Markdown in
+    `<workspace>/reports/<destination>/deliverables/` (the dbt deliverables schema)."""
+    out = workspace.reports_dir / destination / "deliverables"
+    out.mkdir(parents=True, exist_ok=True)
+    own = con is None
+    con = con or duckdb.connect(str(workspace.warehouse), read_only=True)
+    try:
+        tables = report_data.deliverables(con)
+    finally:
+        if own:
+            con.close()
+    written = []
+    for name, rows in tables.items():
+        title = name.replace("_", " ").capitalize()
+        written.append(write_csv(out / f"{name}.csv", rows))
+        written.append(write_markdown(out / f"{name}.md", title, rows))
+    return written
+
+
 def build_report(workspace: Workspace, destination: str, run_id: str | None = None,
                  dbt_docs: bool = True) -> ReportFiles:
     out = workspace.reports_dir / destination
@@ -61,12 +82,7 @@ def build_report(workspace: Workspace, destination: str, run_id: str | None = No
     for name, (title, rows) in tables.items():
         written.append(write_csv(out / f"{name}.csv", rows))
         written.append(write_markdown(out / f"{name}.md", title, rows))
-    deliverables = out / "deliverables"
-    deliverables.mkdir(exist_ok=True)
-    for name, rows in data.deliverables.items():
-        title = name.replace("_", " ").capitalize()
-        written.append(write_csv(deliverables / f"{name}.csv", rows))
-        written.append(write_markdown(deliverables / f"{name}.md", title, rows))
+    written += write_deliverables(workspace, destination)
     links = {"deliverables (CSV and Markdown)": "deliverables/"}
     docs = generate_dbt_docs(workspace, destination) if dbt_docs else None
     if docs is not None:

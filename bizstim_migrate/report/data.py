@@ -109,9 +109,16 @@ def read(con: duckdb.DuckDBPyConnection, destination: str, run_id: str | None,
             order by object, source_key, field limit 500""",
                                  [destination, min(v["checked_at"] for v in data.verification)])
     data.predicted = predicted_beside_achieved(estimate, data)
+    data.deliverables = deliverables(con)
+    return data
+
+
+def deliverables(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+    """Every table of the dbt deliverables schema, by its short name."""
+    found = {}
     for (table,) in con.execute(
             "select table_name from information_schema.tables where table_schema = "
             "'deliverables' order by 1").fetchall():
-        data.deliverables[table.removeprefix("deliverables__")] = _rows(
+        found[table.removeprefix("deliverables__")] = _rows(
             con, f'select * from deliverables."{table}"')
-    return data
+    return found
