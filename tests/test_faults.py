@@ -144,3 +144,41 @@ def test_one_record_the_destination_rejects_fails_alone_with_its_reason(migratio
               "where bizstim_client_id = ?", [bad])
     m.cli("load", "--to", "freshsales")
     assert_destination_matches_marts(m)
+
+
+# --- the extraction ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kills", [
+    pytest.param(3, id="3-kills"),
+    pytest.param(20, id="20-kills", marks=pytest.mark.slow),
+])
+def test_extraction_killed_at_random_points_then_resumed(bizstim_sandbox, workspace, kills):
+    from tests.conftest import bizstim_env, query, run_cli
+    from tests.test_extract import assert_warehouse_equals_sandbox
+
+    sandbox = bizstim_sandbox
+    sandbox.set_faults(latency_ms=3)
+    env = bizstim_env(sandbox) | {"SOURCES__BIZSTIM__CHECKPOINT_SECONDS": "0.2"}
+    rng = random.Random(2000 + kills)
+    landed = 0
+    for _ in range(kills):
+        start = sandbox.stats()["requests"]
+        process = start_cli(["extract"], workspace, env)
+        try:
+            target = start + rng.randint(5, 60)
+            while sandbox.stats()["requests"] < target and process.poll() is None:
+                time.sleep(0.002)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                landed += 1
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    sandbox.set_faults(latency_ms=0)
+    assert landed >= kills - 1, "the kills should land before the extraction finishes"
+    result = run_cli(["extract"], workspace, bizstim_env(sandbox))
+    assert result.returncode == 0, result.output
+    assert query(workspace, "select count(*) from bizstim_raw._extractions "
+                            "where status = 'succeeded'") == [(1,)]
+    assert_warehouse_equals_sandbox(workspace, sandbox)
