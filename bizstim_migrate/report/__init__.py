@@ -28,12 +28,20 @@ class ReportFiles:
 
 
 def generate_dbt_docs(workspace: Workspace, destination: str) -> Path | None:
-    """dbt's static documentation site (one file), in its own artifacts folder."""
+    """dbt's static documentation site (one file). It reuses the last build's
+    manifest (no recompilation) and keeps that build's run_results.json, which
+    the load gate reads, as it was."""
     from bizstim_migrate.transform import run_dbt
 
-    target = workspace.root / "dbt_docs"
-    outcome = run_dbt(workspace, "docs generate", destination, extra=["--static"],
-                      target=target)
+    target = workspace.dbt_target
+    results = target / "run_results.json"
+    kept = results.read_bytes() if results.exists() else None
+    try:
+        outcome = run_dbt(workspace, "docs generate", destination,
+                          extra=["--static", "--no-compile"] if kept else ["--static"])
+    finally:
+        if kept is not None:
+            results.write_bytes(kept)
     page = target / "static_index.html"
     return page if outcome.success and page.exists() else None
 
