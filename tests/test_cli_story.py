@@ -14,7 +14,7 @@ from tests.secret_scan import scan
 
 
 def test_demo_migrates_the_sandbox_tenant_end_to_end_in_one_command(workspace):
-    result = run_cli(["demo", "--to", "freshsales"], workspace)
+    result = run_cli(["demo", "--to", "freshsales"], workspace, timeout=900)
     assert result.returncode == 0, result.output
     for step in ("0. Scope", "1. Schema setup", "2. Extraction", "3. Field map",
                  "4. Mapping and validation gates", "5. Sample load", "6. Production load",
