@@ -7,6 +7,7 @@ position (key1, key2, …) in logs, errors and statistics.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -271,8 +272,42 @@ class BizstimClient:
         time.sleep(max(seconds, settings.RETRY_FLOOR_SECONDS))
 
 
+def _legacy_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as Windows-1252
+    (Latin-1 where Windows-1252 has no character). A legacy row in a MySQL
+    database of mixed encodings sends "é" as the single byte 0xE9; decoding it
+    as U+FFFD would load "Jos\ufffd" instead of "José"."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    text = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad)
+    return text, error.end
+
+
+codecs.register_error("bizstim_legacy_bytes", _legacy_bytes)
+
+
+def decode_body(content: bytes, content_type: str | None) -> str:
+    """The text of a JSON body: in the charset the response declares when it
+    is not UTF-8, else UTF-8 with stray legacy bytes read as Windows-1252."""
+    charset = None
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    if charset:
+        try:
+            if codecs.lookup(charset).name != "utf-8":
+                return content.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8):]
+    return content.decode("utf-8", errors="bizstim_legacy_bytes")
+
+
 def _parse_envelope(response: requests.Response) -> Any:
-    envelope = response.json()
+    envelope = json.loads(decode_body(response.content, response.headers.get("Content-Type")))
     if not isinstance(envelope, dict) or envelope.get("status") != "success":
         raise ValueError("not a success envelope")
     return envelope
@@ -280,7 +315,7 @@ def _parse_envelope(response: requests.Response) -> Any:
 
 def _failure_message(response: requests.Response) -> str:
     try:
-        envelope = response.json()
+        envelope = json.loads(decode_body(response.content, response.headers.get("Content-Type")))
     except ValueError:
         return (response.text or "")[:200]
     if isinstance(envelope, dict):

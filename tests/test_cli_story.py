@@ -76,7 +76,7 @@ def test_sandbox_up_writes_the_credentials_a_real_user_would_set(workspace):
         assert query(workspace, "select count(*) from bizstim_raw.clients") == [(300,)]
     finally:
         server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=30)
+        out, err = server.communicate(timeout=120)
     assert server.returncode == 0, err
     assert "Sandboxes stopped." in out
     secrets = json.loads(env["SOURCES__BIZSTIM__API_KEY"]) + [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sandbox.bizstim import quirks as quirks_module
 from sandbox.bizstim import settings
 from sandbox.bizstim.auth import ApiKeys
 from sandbox.faults import FaultInjector
@@ -117,12 +118,19 @@ class BizstimApi:
         obj = settings.LIST_METHODS[method]
         total = self.live.total(obj)
         records = self.live.page(obj, start, min(limit, page_max)) if start < total else []
+        quirks = list(self.live.page_quirks)
+        if quirks:
+            records = quirks_module.apply_to_records(quirks, obj, start, records,
+                                                     lambda rid: self.live.get(obj, rid))
         envelope: dict[str, Any] = {"status": "success", "total": total}
         timezone = settings.TIMEZONE_BY_METHOD.get(method)
         if timezone is not None:
             envelope["timezone"] = timezone
         envelope["response"] = records
-        return Response(200, json_body(envelope))
+        body = json_body(envelope)
+        if quirks:
+            body = quirks_module.apply_to_body(quirks, obj, body)
+        return Response(200, body)
 
     def _single(self, obj: str, params: list[str]) -> Response:
         record = self.live.get(obj, params[0]) if len(params) == 1 else None
@@ -131,20 +139,18 @@ class BizstimApi:
         return Response(200, json_body({"status": "success", "response": record}))
 
     def _client_files(self, params: list[str]) -> Response:
-        client = self.live.get("clients", params[0]) if len(params) == 1 else None
-        if client is None:
+        files = self.live.files_of_client(params[0]) if len(params) == 1 else None
+        if files is None:
             return failure(settings.STATUS_NOT_FOUND, settings.MESSAGE_NOT_FOUND)
-        files = self.live.tenant.files_of_client(client["id"]) or []  # added clients: none
         return Response(200, json_body({"status": "success", "total": len(files), "response": files}))
 
     def _client_file(self, params: list[str]) -> Response:
-        tenant = self.live.tenant
-        meta = tenant.file_meta(params[0]) if len(params) == 1 else None
-        # a deleted client's files go with it
-        if meta is None or self.live.get("clients", meta["client_id"]) is None:
+        meta = self.live.get("client_files", params[0]) if len(params) == 1 else None
+        # a deleted client's files go with it; an added file may have no bytes
+        content = self.live.file_bytes(meta["id"]) if meta is not None else None
+        if content is None:
             return failure(settings.STATUS_NOT_FOUND, settings.MESSAGE_NOT_FOUND)
-        content = tenant.file_bytes(meta["id"]) or b""
-        return Response(200, content, content_type=meta["content_type"])
+        return Response(200, content, content_type=meta["content_type"] or "application/octet-stream")
 
 
 def _paging(params: list[str], page_max: int) -> tuple[int, int] | None:

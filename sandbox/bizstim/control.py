@@ -1,7 +1,8 @@
 """The control surface under /__sandbox__/ (no auth, JSON, never faulted).
 
 Tests and benchmarks use it to read what the account holds, inject faults,
-change the quota, edit the account and reset it. Each route calls the same
+change the quota, edit the account (touch, the bad-input corpus, page quirks)
+and reset it. Each route calls the same
 public method of the sandbox that Python callers use, so both stay in step.
 Nothing in extract/ or load/ knows this surface exists.
 """
@@ -25,6 +26,9 @@ class Controllable(Protocol):
               added: int | None = None, deleted: int | None = None) -> dict[str, Any]: ...
     def reset(self) -> None: ...
     def info(self) -> dict[str, Any]: ...
+    def apply_corpus(self, kinds: list[str] | None = None) -> dict[str, Any]: ...
+    def set_page_quirks(self, quirks: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+    def page_quirks(self) -> list[dict[str, Any]]: ...
 
 
 def _error(status: int, message: str) -> Response:
@@ -55,7 +59,8 @@ class ControlSurface:
             start = int(request.query.get("start", ["0"])[0])
             limit_text = request.query.get("limit", [None])[0]
             return json_response(200, sb.records(obj, start, None if limit_text is None else int(limit_text)))
-        simple = {"stats": sb.stats, "faults": sb.faults, "config": sb.config, "": sb.info, "info": sb.info}
+        simple = {"stats": sb.stats, "faults": sb.faults, "config": sb.config, "": sb.info, "info": sb.info,
+                  "page_quirks": sb.page_quirks, "corpus": lambda: sb.corpus_applied}
         if route in simple:
             return json_response(200, simple[route]())
         return _error(404, f"no control route GET {request.path}")
@@ -70,6 +75,16 @@ class ControlSurface:
             return json_response(200, sb.touch(
                 body.pop("object"), **{k: body[k] for k in ("count", "changed", "added", "deleted") if k in body}
             ))
+        if route == "page_quirks":
+            quirks = body.get("quirks")
+            if not isinstance(quirks, list):
+                raise ValueError('give {"quirks": [{"object", "action", ...}, ...]} ([] clears them)')
+            return json_response(200, sb.set_page_quirks(quirks))
+        if route == "corpus":
+            kinds = body.get("kinds")
+            if kinds is not None and not isinstance(kinds, list):
+                raise ValueError('give {"kinds": [names]} or {} for every kind')
+            return json_response(200, sb.apply_corpus(kinds))
         if route == "reset":
             sb.reset()
             return json_response(200, {"reset": True})

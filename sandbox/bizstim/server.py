@@ -27,6 +27,8 @@ from sandbox.faults import FaultInjector
 from sandbox.ratelimit import FixedWindowLimiter
 from sandbox.bizstim.state import LiveTenant
 from sandbox.stats import RequestStats
+from sandbox.bizstim import corpus as corpus_module
+from sandbox.bizstim.quirks import PageQuirk
 from sandbox.bizstim.touch import touch as touch_records
 from sandbox.http_util import LoopbackServer, Request, Response
 from sandbox.tenant import OBJECTS, Tenant
@@ -42,6 +44,7 @@ class BizstimSandbox(LoopbackServer):
         keys: dict[str, str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        corpus: bool | list[str] = False,
     ) -> None:
         super().__init__(host, port)
         self.tenant = tenant if isinstance(tenant, Tenant) else Tenant(tenant, seed)
@@ -56,6 +59,12 @@ class BizstimSandbox(LoopbackServer):
         self._api = BizstimApi(self.live, self._keys, self._limiter, self._faults, self._stats)
         self._control = ControlSurface(self)
         self._config_lock = threading.Lock()
+        # the bad-input corpus (sandbox/bizstim/corpus.py): part of the initial
+        # account when asked for here (a reset brings it back), or added later
+        self._initial_corpus: list[str] | None = None
+        self.corpus_applied: dict[str, Any] = {}
+        if corpus:
+            self._initial_corpus = list(self.apply_corpus(None if corpus is True else list(corpus)))
 
     def __repr__(self) -> str:
         return f"BizstimSandbox(tenant={self.tenant.size!r}, seed={self.seed}, keys={self._keys!r})"
@@ -97,7 +106,8 @@ class BizstimSandbox(LoopbackServer):
         if obj == "client_files":
             # a deleted client's files go with it, as the API answers 404 for them;
             # files number at most ~20 000, so filtering the whole list is cheap
-            files = [f for f in self.live.page(obj, 0, total) if self.live.get("clients", f["client_id"])]
+            files = [f for f in self.live.page(obj, 0, total)
+                     if self.live.get("clients", self.live.file_listed_under(f))]
             return files[start:start + limit]
         return self.live.page(obj, start, limit)
 
@@ -137,18 +147,43 @@ class BizstimSandbox(LoopbackServer):
         """Change, add and delete records of `obj` as a live account would."""
         return touch_records(self.live, obj, count=count, changed=changed, added=added, deleted=deleted)
 
+    def apply_corpus(self, kinds: list[str] | None = None) -> dict[str, Any]:
+        """Add the bad-input corpus (every kind, or the named ones) to the account:
+        {kind: {object, outcome, reason, ids, holds, ...}} (sandbox/bizstim/corpus.py).
+        Applied again, a kind adds its records again (new ids); a reset removes
+        it, unless the sandbox was started with it (`corpus=`)."""
+        applied = corpus_module.apply_corpus(self.live, kinds)
+        self.corpus_applied.update(applied)
+        return applied
+
+    def set_page_quirks(self, quirks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Make list pages misbehave (sandbox/bizstim/quirks.py); replaces the quirks
+        in force, [] clears them. Answers the quirks now in force."""
+        parsed = [PageQuirk.from_dict(q) for q in quirks]
+        with self.live.edit_lock:
+            self.live.page_quirks[:] = parsed
+        return self.page_quirks()
+
+    def page_quirks(self) -> list[dict[str, Any]]:
+        return [q.as_dict() for q in list(self.live.page_quirks)]
+
     def reset(self) -> None:
-        """Back to the initial tenant: no edits, no faults, no counts, fresh windows."""
+        """Back to the initial tenant (with the corpus, when it was asked for at
+        start): no edits, no faults, no counts, fresh windows."""
         self.live.reset()
         self._faults.reset()
         self._stats.reset()
         self._limiter.reset()
+        self.corpus_applied = {}
+        if self._initial_corpus is not None:
+            self.apply_corpus(self._initial_corpus)
 
     def info(self) -> dict[str, Any]:
         return {
             "tenant": self.tenant.size,
             "seed": self.seed,
             "counts": {obj: self.live.total(obj) for obj in OBJECTS},
+            "corpus": list(self.corpus_applied),
             **self.config(),
         }
 
@@ -180,12 +215,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="requests per window per HTTP method per key")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--corpus", action="store_true",
+                        help="add the bad-input corpus (sandbox/bizstim/corpus.py) to the tenant")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON line {url, keys_by_plan} for scripts instead of text")
     args = parser.parse_args(argv)
 
     sandbox = BizstimSandbox(args.tenant, args.seed, args.time_scale, args.rate_limit,
-                             host=args.host, port=args.port).start()
+                             host=args.host, port=args.port, corpus=args.corpus).start()
     # Keys are throwaway and printed once here, never per request.
     if args.json:
         print(json.dumps({"url": sandbox.url, "keys_by_plan": sandbox.keys_by_plan}), flush=True)

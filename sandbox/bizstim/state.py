@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from sandbox.tenant import Tenant
 
@@ -37,6 +37,13 @@ class LiveTenant:
         self._overlays: dict[str, Overlay] = {}
         self._lock = threading.RLock()
         self.touches = 0  # how many touches ran since the last reset (seeds the next)
+        # Files added to the account (the bad-input corpus): their bytes by file
+        # id (None: listed, but reading the bytes answers 404) and the client
+        # each one is listed under (usually its client_id; not for an orphan).
+        self.file_contents: dict[str, bytes | None] = {}
+        self.files_listed_under: dict[str, list[str]] = {}
+        # How list pages misbehave (sandbox/bizstim/quirks.py), in order.
+        self.page_quirks: list[Any] = []
 
     @property
     def edit_lock(self) -> threading.RLock:
@@ -47,6 +54,9 @@ class LiveTenant:
         with self._lock:
             self._overlays.clear()
             self.touches = 0
+            self.file_contents.clear()
+            self.files_listed_under.clear()
+            self.page_quirks.clear()
 
     # --- reads -----------------------------------------------------------------
 
@@ -110,6 +120,50 @@ class LiveTenant:
             if index is None or (ov is not None and index in ov.deleted_set):
                 return None
             return self.tenant.record(obj, index)
+
+    def files_of_client(self, client_id: str) -> list[dict[str, str]] | None:
+        """The file metadata Bizstim lists for a client: the tenant's, then any
+        added ones listed under it; None for a client that does not exist."""
+        client = self.get("clients", client_id)
+        if client is None:
+            return None
+        files = list(self.tenant.files_of_client(client["id"]) or [])  # added clients: none
+        with self._lock:
+            added = list(self.files_listed_under.get(str(client["id"]), ()))
+        files += [f for f in (self.get("client_files", fid) for fid in added) if f is not None]
+        return files
+
+    def file_listed_under(self, meta: dict[str, str]) -> str:
+        """The client whose file list shows this file (its client_id, unless added otherwise)."""
+        with self._lock:
+            return next((c for c, ids in self.files_listed_under.items() if meta["id"] in ids),
+                        meta["client_id"])
+
+    def file_bytes(self, file_id: str) -> bytes | None:
+        """A file's bytes; None when the file (or the client it is listed under) is gone."""
+        meta = self.get("client_files", file_id)
+        if meta is None:
+            return None
+        with self._lock:
+            if meta["id"] in self.file_contents:
+                if self.get("clients", self.file_listed_under(meta)) is None:
+                    return None
+                return self.file_contents[meta["id"]]
+        # a deleted client's files go with it
+        if self.get("clients", meta["client_id"]) is None:
+            return None
+        return self.tenant.file_bytes(meta["id"]) or b""
+
+    def add_file(self, meta: dict[str, str], content: bytes | None,
+                 listed_under: str | None = None) -> dict[str, str]:
+        """Add a file (metadata as Bizstim lists it, and its bytes: None makes
+        the bytes answer 404) under `listed_under` (default: its client_id)."""
+        with self._lock:
+            record = self.add("client_files", lambda _index, new_id: {**meta, "id": str(new_id)})
+            self.file_contents[record["id"]] = content
+            owner = str(listed_under if listed_under is not None else meta["client_id"])
+            self.files_listed_under.setdefault(owner, []).append(record["id"])
+            return record
 
     # --- edits (used by touch) -------------------------------------------------
 

@@ -1,7 +1,8 @@
 -- Each client's scheduling rules as structured data: the calendar settings
 -- (minTime, maxTime, slotDuration, sessionLimit) and the weekday windows of
--- their availability record, validated (from before to, minTime before
--- maxTime). Problems are listed; invalid parts are not passed on.
+-- their availability record, validated (every time readable, from before
+-- to, minTime before maxTime). Problems are listed; invalid parts are not
+-- passed on.
 -- Lambdas over struct fields (w.from_minutes) are not table references:
 -- noqa: disable=RF01,RF03
 {% set days = [('monday', 'Mon'), ('tuesday', 'Tue'), ('wednesday', 'Wed'), ('thursday', 'Thu'),
@@ -25,6 +26,7 @@ availability as (
         label,
         valid_from,
         valid_to,
+        unreadable_times,
         list_filter([
             {% for day, short in days %}
                 {
@@ -43,8 +45,11 @@ windows as (
         availability.valid_from,
         availability.valid_to,
         list_filter(availability.days, lambda w: coalesce(w.from_minutes < w.to_minutes, false)) as open_days,
-        len(list_filter(availability.days, lambda w: not coalesce(w.from_minutes < w.to_minutes, false)))
-            as invalid_windows
+        len(list_filter(availability.days, lambda w: w.from_minutes >= w.to_minutes)) as inverted_windows,
+        -- a time that is not a time of day, or a day with only one end
+        len(availability.unreadable_times)
+        + len(list_filter(availability.days, lambda w: w.from_minutes is null or w.to_minutes is null))
+            as unreadable_windows
     from availability
 ),
 
@@ -59,6 +64,7 @@ joined as (
         settings.max_time_minutes,
         settings.slot_duration_minutes,
         settings.session_limit,
+        coalesce(len(settings.unreadable_values), 0) as unreadable_settings,
         windows.label as availability_label,
         windows.valid_from,
         windows.valid_to,
@@ -72,7 +78,8 @@ joined as (
             || {{ minutes_to_text('w.from_minutes') }} || '-'
             || {{ minutes_to_text('w.to_minutes') }}
         ), '; '), '') as weekly_windows_text,
-        coalesce(windows.invalid_windows, 0) as invalid_windows
+        coalesce(windows.inverted_windows, 0) as inverted_windows,
+        coalesce(windows.unreadable_windows, 0) as unreadable_windows
     from clients
     left join settings on clients.client_settings_id = settings.client_settings_id
     left join windows on clients.availability_id = windows.availability_id
@@ -100,10 +107,15 @@ select
         case when has_settings_record and min_time_minutes >= max_time_minutes
                 then 'min_time_after_max_time'
         end,
+        case when has_settings_record
+                and (unreadable_settings > 0 or min_time_minutes is null or max_time_minutes is null)
+                then 'unreadable_calendar_settings'
+        end,
         case when availability_id is not null and not has_availability_record
                 then 'missing_availability_record'
         end,
-        case when invalid_windows > 0 then 'window_from_after_to' end
+        case when inverted_windows > 0 then 'window_from_after_to' end,
+        case when unreadable_windows > 0 then 'unreadable_window' end
     ], lambda p: p is not null) as problems
 from (
     select

@@ -2,8 +2,9 @@
 -- them (ties: the most recent, then the lowest id). Their resolved user owns
 -- the client's records in the destination.
 with sessions as (
-    -- only clients that exist: sessions of deleted clients are quarantined
-    -- with the session, not assigned
+    -- only clients and practitioners that exist: a session of a deleted client
+    -- or naming a practitioner Bizstim does not have is quarantined with the
+    -- session, and a practitioner that does not exist cannot own a client
     select
         sessions.client_id,
         sessions.practitioner_id,
@@ -11,7 +12,8 @@ with sessions as (
     from {{ ref('stg_bizstim__sessions') }} as sessions
     inner join {{ ref('stg_bizstim__clients') }} as clients
         on sessions.client_id = clients.client_id
-    where sessions.practitioner_id is not null
+    inner join {{ ref('stg_bizstim__practitioners') }} as practitioners
+        on sessions.practitioner_id = practitioners.practitioner_id
 ),
 
 counted as (

@@ -1,6 +1,10 @@
 -- Files that cannot load: their bytes were not fetched (Bizstim answered 404),
--- their client does not exist or is held in quarantine, or (Freshsales) they
--- are larger than a document may be.
+-- their client does not exist or is held in quarantine, they are larger than
+-- the destination takes (Freshsales: a document of 25 MiB, var
+-- freshsales_file_max_bytes; Dynamics: a note attachment of 5 MiB by default,
+-- var dynamics_file_max_bytes), or their name is longer than a file name field
+-- (255 characters in both).
+{% set file_name_max = var('file_name_max_chars', 255) | int %}
 with files as (
     select * from {{ ref('stg_bizstim__client_files') }}
 ),
@@ -51,16 +55,31 @@ reasons as (
 
     union all
 
+    {% for destination, max_bytes in [
+        ('freshsales', var('freshsales_file_max_bytes')),
+        ('dynamics', var('dynamics_file_max_bytes', 5242880))] %}
+        select
+            file_id,
+            '{{ destination }}' as destination,
+            'file_too_large' as reason_code,
+            'File ' || file_id || ' (' || coalesce(file_name, 'no name') || ') has '
+            || stored_size_bytes || ' bytes; {{ destination | capitalize }} takes at most '
+            || {{ max_bytes }} || ' bytes a file: share it from document storage and link it '
+            || 'in a note instead.' as reason
+        from files
+        where stored_size_bytes > {{ max_bytes }}
+
+        union all
+    {% endfor %}
+
     select
         file_id,
-        'freshsales' as destination,
-        'file_too_large' as reason_code,
-        'File ' || file_id || ' (' || coalesce(file_name, 'no name') || ') has '
-        || stored_size_bytes || ' bytes; Freshsales takes at most '
-        || {{ var('freshsales_file_max_bytes') }} || ' a document: share it from document '
-        || 'storage and link it in a note instead.' as reason
+        'all' as destination,
+        'file_name_too_long' as reason_code,
+        'File ' || file_id || ' has a name of ' || length(file_name) || ' characters; the '
+        || 'destinations take at most {{ file_name_max }}: rename it in Bizstim.' as reason
     from files
-    where stored_size_bytes > {{ var('freshsales_file_max_bytes') }}
+    where length(file_name) > {{ file_name_max }}
 )
 
 select

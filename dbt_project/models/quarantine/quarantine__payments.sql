@@ -1,6 +1,7 @@
 -- Payments that cannot load: their client is missing (deleted in Bizstim) or
--- held in quarantine, the amount or date is unreadable, the kind is unknown,
--- or the currency is one the destination does not accept.
+-- held in quarantine, the amount is unreadable or out of range, the date is
+-- unreadable, the kind is unknown, or the currency is one the destination does
+-- not accept or not the account's (every mart writes the account currency).
 with payments as (
     select * from {{ ref('int_payments__classified') }}
 ),
@@ -40,10 +41,32 @@ reasons as (
         payment_id,
         'all' as destination,
         'invalid_amount' as reason_code,
-        'Payment ' || payment_id || ' has no readable amount or date: correct it in Bizstim.'
-            as reason
+        'Payment ' || payment_id || ' has ' || coalesce('the amount "' || amount_text || '"', 'no amount')
+        || ', which is not a number with at most two decimals: correct it in Bizstim.' as reason
     from payments
-    where amount is null or payment_date is null
+    where amount is null and not coalesce(regexp_full_match(amount_text, '[+-]?\d+(\.\d*)?'), false)
+
+    union all
+
+    select
+        payment_id,
+        'all' as destination,
+        'amount_out_of_range' as reason_code,
+        'Payment ' || payment_id || ' has the amount ' || amount_text || ', beyond the 10 digits '
+        || 'before the point the migration carries: check it in Bizstim (a typo?).' as reason
+    from payments
+    where amount is null and regexp_full_match(amount_text, '[+-]?\d+(\.\d*)?')
+
+    union all
+
+    select
+        payment_id,
+        'all' as destination,
+        'invalid_date' as reason_code,
+        'Payment ' || payment_id || ' has ' || coalesce('the date "' || payment_date_text || '"', 'no date')
+        || ', which is not a calendar date (YYYY-MM-DD): correct it in Bizstim.' as reason
+    from payments
+    where payment_date is null
 
     union all
 
@@ -66,6 +89,18 @@ reasons as (
         || 'does not accept: set the account_currency var or add the currency.' as reason
     from payments
     where not currency_accepted
+
+    union all
+
+    select
+        payment_id,
+        'all' as destination,
+        'foreign_currency' as reason_code,
+        'Payment ' || payment_id || ' is in ' || currency_code || ', not in the account currency '
+        || '{{ var("account_currency") }} every migrated payment is written in: convert it, or '
+        || 'record it by hand.' as reason
+    from payments
+    where currency_accepted and currency_code <> '{{ var("account_currency") }}'
 )
 
 select

@@ -34,7 +34,7 @@ select
     emails.other_emails,
     phones.mobile_phone as mobile_number,
     phones.work_phone as work_number,
-    concat_ws(', ', clients.address_line1, clients.address_line2) as address,
+    nullif(concat_ws(', ', clients.address_line1, clients.address_line2), '') as address,
     clients.city,
     clients.state,
     clients.zipcode,

@@ -1,3 +1,10 @@
+{% set days = [('m', 'monday'), ('t', 'tuesday'), ('w', 'wednesday'), ('r', 'thursday'),
+               ('f', 'friday'), ('sat', 'saturday'), ('sun', 'sunday')] %}
+{% set times = [] %}
+{% for short, day in days %}
+    {% do times.append((day, 'from', short ~ '_availf')) %}
+    {% do times.append((day, 'to', short ~ '_availt')) %}
+{% endfor %}
 with source as (
     select * from {{ source('bizstim', 'availability') }}
 ),
@@ -11,21 +18,19 @@ renamed as (
         -- dates
         {{ to_date('"start"') }} as valid_from,
         {{ to_date('"end"') }} as valid_to,
-        -- weekday windows, minutes after midnight (null: the day is off)
-        {{ to_minutes('m_availf') }} as monday_from,
-        {{ to_minutes('m_availt') }} as monday_to,
-        {{ to_minutes('t_availf') }} as tuesday_from,
-        {{ to_minutes('t_availt') }} as tuesday_to,
-        {{ to_minutes('w_availf') }} as wednesday_from,
-        {{ to_minutes('w_availt') }} as wednesday_to,
-        {{ to_minutes('r_availf') }} as thursday_from,
-        {{ to_minutes('r_availt') }} as thursday_to,
-        {{ to_minutes('f_availf') }} as friday_from,
-        {{ to_minutes('f_availt') }} as friday_to,
-        {{ to_minutes('sat_availf') }} as saturday_from,
-        {{ to_minutes('sat_availt') }} as saturday_to,
-        {{ to_minutes('sun_availf') }} as sunday_from,
-        {{ to_minutes('sun_availt') }} as sunday_to
+        -- weekday windows, minutes after midnight (null: the day is off, or unreadable)
+        {% for short, day in days %}
+            {{ to_minutes(short ~ '_availf') }} as {{ day }}_from,
+            {{ to_minutes(short ~ '_availt') }} as {{ day }}_to,
+        {% endfor %}
+        -- the times that were sent but are not a time of day (e.g. 25:61)
+        list_filter([
+            {% for day, side, column in times %}
+                case when {{ clean_text(column) }} is not null and {{ to_minutes(column) }} is null
+                        then '{{ day }} {{ side }} "' || {{ clean_text(column) }} || '"'
+                end{{ "," if not loop.last }}
+            {% endfor %}
+        ], lambda problem: problem is not null) as unreadable_times
     from source
 )
 

@@ -1,3 +1,13 @@
+-- Bizstim documents no currency on a payment: the account's currency applies
+-- (var account_currency). Should the API ever send a `currency` field, its
+-- value is used, so a payment in another currency is caught (quarantine)
+-- rather than loaded as if it were in the account's.
+{%- set currency_column = [] -%}
+{%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(source('bizstim', 'payments')) -%}
+        {%- if column.name == 'currency' -%}{%- do currency_column.append(column.name) -%}{%- endif -%}
+    {%- endfor -%}
+{%- endif %}
 with source as (
     select * from {{ source('bizstim', 'payments') }}
 ),
@@ -17,12 +27,18 @@ renamed as (
             when '2' then 'debit'
             when '3' then 'package'
         end as payment_kind,
-        -- numerics (no currency field: the account's currency applies)
+        -- numerics; the amount as sent too, to tell unreadable from out of range
         {{ to_number('revenue_amount') }} as amount,
+        {{ clean_text('revenue_amount') }} as amount_text,
         {{ to_number('revenue_tax') }} as tax,
-        '{{ var("account_currency") }}' as currency_code,
+        {% if currency_column -%}
+            coalesce(upper({{ clean_text('currency') }}), '{{ var("account_currency") }}')
+        {%- else -%}
+            '{{ var("account_currency") }}'
+        {%- endif %} as currency_code,
         -- dates
-        {{ to_date('revenue_date') }} as payment_date
+        {{ to_date('revenue_date') }} as payment_date,
+        {{ clean_text('revenue_date') }} as payment_date_text
     from source
 )
 
