@@ -441,15 +441,24 @@ def sandbox_up(
         shown = "(see the file)" if "KEY" in name or "SECRET" in name else running.env[name]
         console.print(f"  {name}={shown}")
     console.print("Press Ctrl-C to stop.")
+    try:
+        _wait_for_ctrl_c_or_sigterm()
+    finally:
+        running.stop()
+        console.print("Sandboxes stopped.")
+
+
+def _wait_for_ctrl_c_or_sigterm() -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM. SIGINT gets Python's handler back
+    even when the parent started us with it ignored (a background job of a
+    non-interactive shell inherits SIGINT ignored)."""
     stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
-    finally:
-        running.stop()
-        console.print("Sandboxes stopped.")
 
 
 @sandbox_app.command("admin")
@@ -516,12 +525,7 @@ def demo(
         console.print(f"  sandbox credentials: {workspace.sandbox_env}")
         if keep_running:
             console.print("The sandboxes stay up; press Ctrl-C to stop them.")
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            try:
-                stop.wait()
-            except KeyboardInterrupt:
-                pass
+            _wait_for_ctrl_c_or_sigterm()
     except DemoFailed as failed:
         err_console.print(f"[bold red]The demo stopped:[/] {failed}")
         raise typer.Exit(EXIT_FAILED)
