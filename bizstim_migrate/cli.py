@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from bizstim_migrate.extract_view import ProgressObserver, delta_table, extraction_table
-from bizstim_migrate.sandboxes import expected_counts, start_sandboxes, write_env_file
+from bizstim_migrate.sandboxes import start_sandboxes, write_env_file
 from bizstim_migrate.workspace import Workspace
 from extract.config import resolve_checkpoint_seconds, resolve_client_config
 from extract.errors import BizstimAuthError, BizstimError, BizstimPlanError, ConfigError
