@@ -56,6 +56,9 @@ def normal(kind: str, value: Any) -> Any:
             return Decimal(str(value)).quantize(_CENTS)
         except InvalidOperation:
             return str(value)
+    if kind == "lookup":
+        return str(value).lower()
+    return to_api(kind, value)  # ints, flags, instants and text: the API's own form
     if kind == "int":
         return int(value)
     if kind == "bool":
