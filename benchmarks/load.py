@@ -36,6 +36,7 @@ from bizstim_migrate.sandboxes import read_env_file  # noqa: E402
 from load.destinations import open_writer  # noqa: E402
 from load.runner import Runner  # noqa: E402
 
+from benchmarks.extract import start_sandbox  # noqa: E402
 from benchmarks.naive_writers import naive_writer  # noqa: E402
 
 
@@ -48,17 +49,9 @@ def cli(workspace: Path, env: dict[str, str], *args: str) -> None:
 
 
 def start_sandboxes(workspace: Path, tenant: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bizstim_migrate.cli", "--workspace", str(workspace),
-         "sandbox", "up", "--tenant", tenant, "--time-scale", "3600"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    env_file = workspace / "sandbox.env"
-    deadline = time.monotonic() + 300
-    while not env_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"sandboxes did not start: {process.stderr.read()}")
-        time.sleep(0.2)
-    return process, read_env_file(env_file)
+    """All three sandboxes in their own process (as the extraction benchmark starts them)."""
+    process = start_sandbox(workspace, tenant, 3600.0)
+    return process, read_env_file(workspace / "sandbox.env")
 
 
 class Destination:
