@@ -6,8 +6,10 @@ Starts the sandboxes in their own process (`bizstim-migrate sandbox up`),
 extracts the tenant, sets the destination up as its admin would, builds the
 marts, then loads them twice into an empty account: once with the loader,
 once with the naive writer. For each it prints the records written, the
-requests sent, requests per record, the wall time and the floor (the
-requests at the quota's rate under the chosen time scale).
+requests sent, requests per record, the wall time and the floor: for
+Freshsales the requests at the quota's rate; for Dataverse the same admitted
+requests replayed against its sliding-window limits (requests and execution
+time) with a client that takes no time (`replay_floor`).
 
     python benchmarks/load.py --tenant medium --to freshsales
 """
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +106,10 @@ class Destination:
     def requests(self) -> int:
         return int(self.get("stats")["requests"])
 
+    def admitted(self) -> list[tuple[float, int, float]]:
+        """Dataverse only: every request its limits admitted (start, requests, execution)."""
+        return [tuple(entry) for entry in self.get("admitted")]
+
     def reset(self, workspace: Path) -> None:
         self.post("reset")
         self.configure()
@@ -116,6 +123,35 @@ def quota_floor(name: str, sent: int, limit: int, window: float) -> float:
     return max(0, math.ceil(sent / limit) - 1) * window
 
 
+def replay_floor(admitted: list[tuple[float, int, float]], requests_limit: int,
+                 execution_limit: float, window: float) -> float:
+    """The least time the requests a load sent could take under Dataverse's limits:
+    the same requests in the same order, each admitted the moment the rule allows
+    (the preceding window under both the request and the execution limit; a request's
+    execution counts from its start), the client taking no time at all.
+
+    Why not (execution used / budget - 1) x window: the service admits a request
+    while the preceding window is under the limit and charges its execution when
+    it ends, so a window can hold the budget plus one request, and a loader that
+    sends large requests beats that arithmetic (0.73 of it, measured)."""
+    clock = 0.0
+    live: deque[tuple[float, int, float]] = deque()
+    requests = execution = 0.0
+    for _, cost_requests, cost_execution in admitted:
+        while True:
+            while live and live[0][0] <= clock - window:
+                _, gone_requests, gone_execution = live.popleft()
+                requests -= gone_requests
+                execution -= gone_execution
+            if requests < requests_limit and execution < execution_limit:
+                break
+            clock = live[0][0] + window  # the moment the oldest request leaves the window
+        live.append((clock, cost_requests, cost_execution))
+        requests += cost_requests
+        execution += cost_execution
+    return clock
+
+
 def measure(label: str, destination: Destination, workspace: Path, naive: bool) -> dict:
     destination.reset(workspace)
     os.environ.update(destination.env)
@@ -125,7 +161,7 @@ def measure(label: str, destination: Destination, workspace: Path, naive: bool) 
         if naive:
             writer = naive_writer(writer)
         before = destination.requests()
-        executed_before = destination.execution()[0] if destination.name == "dynamics" else 0
+        admitted_before = len(destination.admitted()) if destination.name == "dynamics" else 0
         started = time.perf_counter()
         report = Runner(con, writer).load()
         wall = time.perf_counter() - started
@@ -142,10 +178,9 @@ def measure(label: str, destination: Destination, workspace: Path, naive: bool) 
     limit, window = destination.quota()
     floor = quota_floor(destination.name, sent, limit, window)
     if destination.name == "dynamics":
-        # the other limit: server execution time per window (sliding: a steady flow
-        # of budget / window after the first window's worth)
-        used, allowed = destination.execution()
-        floor = max(floor, max(0.0, (used - executed_before) / allowed - 1) * window)
+        # both limits at once, under the service's own admission rule
+        floor = replay_floor(destination.admitted()[admitted_before:], limit,
+                             destination.execution()[1], window)
     return {"loader": label, "records": written, "failed": failed, "requests": sent,
             "per_record": sent / max(written, 1), "wall": wall, "floor": floor,
             "ratio": wall / floor if floor else float("nan")}

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from bizstim_migrate.extract_view import ProgressObserver, delta_table, extraction_table
-from bizstim_migrate.sandboxes import start_sandboxes, write_env_file
+from bizstim_migrate.sandboxes import SandboxProcess, start_sandboxes, write_env_file
 from bizstim_migrate.workspace import Workspace
 from extract.config import resolve_checkpoint_seconds, resolve_client_config
 from extract.errors import BizstimAuthError, BizstimError, BizstimPlanError, ConfigError
@@ -506,8 +506,8 @@ def demo(
 
     workspace: Workspace = ctx.obj
     destination = _destination(to)
-    running = start_sandboxes(tenant=tenant, seed=seed, time_scale=3600.0)
-    write_env_file(workspace.sandbox_env, running.env)
+    # in a child process, as a real service is: the run does not share our GIL with them
+    running = SandboxProcess.start(workspace.ensure().root, tenant=tenant, seed=seed)
     os.environ.update(running.env)
     steps = DemoSteps(extract=do_extract, transform=do_transform, preflight=do_preflight,
                       load=do_load, verify=do_verify, report=do_report,
@@ -517,6 +517,9 @@ def demo(
                       f"Freshsales {running.freshsales.url}, Dataverse {running.dynamics.url}")
         outcome = run_demo(console, workspace, running, destination, steps)
         console.print(f"[bold green]Migrated to {destination} in {outcome.seconds:.0f} s.[/]")
+        console.print("  " + ", ".join(f"{title.split('.')[0]}: {seconds:.0f} s"
+                                      for title, seconds in outcome.steps.items())
+                      + " (by step)")
         console.print(f"  warehouse (raw, staged marts, quarantine, reconciliation, ledger): "
                       f"{workspace.warehouse}")
         console.print(f"  runs: {', '.join(outcome.runs)} (undo one with "

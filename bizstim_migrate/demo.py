@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from bizstim_migrate.sandbox_admin import set_up_dynamics, set_up_freshsales
-from bizstim_migrate.sandboxes import RunningSandboxes, expected_counts
+from bizstim_migrate.sandboxes import SandboxProcess, expected_counts
 from bizstim_migrate.workspace import Workspace
 
 # records people change in Bizstim during the migration, before the cutover delta
@@ -47,6 +47,7 @@ class DemoOutcome:
     runs: list[str] = field(default_factory=list)
     seconds: float = 0.0
     report: Path | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # title -> seconds it took
 
 
 def _admin(destination: str, workspace: Workspace, con_needed: bool) -> list[str]:
@@ -60,12 +61,19 @@ def _admin(destination: str, workspace: Workspace, con_needed: bool) -> list[str
         return set_up_freshsales(os.environ, con)
 
 
-def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
+def run_demo(console: Console, workspace: Workspace, running: SandboxProcess,
              destination: str, steps: DemoSteps) -> DemoOutcome:
     started = time.perf_counter()
     outcome = DemoOutcome()
+    current: list = []  # [title, start] of the step running
+
+    def finish_step() -> None:
+        if current:
+            outcome.steps[current[0]] = time.perf_counter() - current[1]
 
     def step(title: str) -> None:
+        finish_step()
+        current[:] = [title, time.perf_counter()]
         console.print(Rule(f"[bold]{title}"))
 
     step("0. Scope: inventory, plan check, estimates")
@@ -132,5 +140,6 @@ def run_demo(console: Console, workspace: Workspace, running: RunningSandboxes,
     if checked.differences or checked.missing:
         raise DemoFailed("the destination does not match the marts")
     outcome.report = steps.report(workspace, destination).html
+    finish_step()
     outcome.seconds = time.perf_counter() - started
     return outcome

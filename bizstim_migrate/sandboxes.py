@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shlex
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,12 +86,74 @@ def start_sandboxes(tenant: str = "small", seed: int = 42, time_scale: float = 3
 
 
 def write_env_file(path: Path, env: dict[str, str]) -> None:
+    """Written whole or not at all (a reader waiting for the file never sees half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["# Written by `bizstim-migrate sandbox up`: throwaway sandbox credentials.",
              "# Load with: set -a; . ./" + path.name + "; set +a"]
     lines += [f"{name}={shlex.quote(value)}" for name, value in env.items()]
-    path.write_text("\n".join(lines) + "\n")
-    path.chmod(0o600)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text("\n".join(lines) + "\n")
+    partial.chmod(0o600)
+    os.replace(partial, path)
+
+
+@dataclass
+class RemoteSandbox:
+    """A sandbox in another process, through its URL and control surface."""
+
+    url: str
+
+    def touch(self, obj: str, **counts: int) -> dict:
+        response = requests.post(f"{self.url}/__sandbox__/touch",
+                                 json={"object": obj, **counts}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+@dataclass
+class SandboxProcess:
+    """The three sandboxes in a child process (`bizstim-migrate sandbox up`), so
+    whatever runs against them does not share an interpreter, and its GIL, with
+    their servers: the demo's extraction runs 20 % faster so."""
+
+    process: subprocess.Popen
+    env: dict[str, str]
+    bizstim: RemoteSandbox
+    freshsales: RemoteSandbox
+    dynamics: RemoteSandbox
+
+    @classmethod
+    def start(cls, workspace: Path, tenant: str = "small", seed: int = 42,
+              time_scale: float = 3600.0, timeout: float = 120.0) -> "SandboxProcess":
+        env_file, log_file = workspace / "sandbox.env", workspace / "sandbox.log"
+        env_file.unlink(missing_ok=True)
+        workspace.mkdir(parents=True, exist_ok=True)
+        with open(log_file, "w") as log:  # a file, not a pipe nobody reads: it never fills
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bizstim_migrate.cli", "--workspace", str(workspace),
+                 "sandbox", "up", "--tenant", tenant, "--seed", str(seed),
+                 "--time-scale", repr(time_scale)],
+                stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while not env_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"the sandboxes did not start:\n{log_file.read_text()[-2000:]}")
+            time.sleep(0.05)
+        env = read_env_file(env_file)
+        return cls(process, env, RemoteSandbox(env["SOURCES__BIZSTIM__BASE_URL"]),
+                   RemoteSandbox(env["FRESHSALES_BASE_URL"]), RemoteSandbox(env["DYNAMICS_BASE_URL"]))
+
+    def stop(self) -> None:
+        """SIGTERM: the child stops its servers and exits."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def read_env_file(path: Path) -> dict[str, str]:

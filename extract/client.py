@@ -19,11 +19,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import requests
-
 from extract import settings
 from extract.errors import BizstimAuthError, BizstimPlanError, PageFetchError
 from extract.pacing import KeyPool
+from extract.transport import Connection, Response, TransportError
 
 log = logging.getLogger("bizstim_migrate.extract")
 
@@ -119,13 +118,13 @@ class BizstimClient:
         """GET raw bytes into a temporary file in into_dir, hashing as it
         streams; returns (sha256, size, temp path). The caller moves it."""
 
-        def save(response: requests.Response) -> tuple[str, int, str]:
+        def save(response: Response) -> tuple[str, int, str]:
             digest = hashlib.sha256()
             size = 0
             fd, tmp = tempfile.mkstemp(dir=into_dir, prefix=".partial-")
             try:
                 with os.fdopen(fd, "wb") as out:
-                    for chunk in response.iter_content(settings.FILE_CHUNK_BYTES):
+                    for chunk in response.stream(settings.FILE_CHUNK_BYTES):
                         digest.update(chunk)
                         size += len(chunk)
                         out.write(chunk)
@@ -137,23 +136,24 @@ class BizstimClient:
         return self._request(path, what=what, on_success=save, stream=True, tally=tally).body
 
     # -- internals ----------------------------------------------------------------
-    def _session(self, index: int) -> requests.Session:
-        sessions = getattr(self._local, "sessions", None)
-        if sessions is None:
-            sessions = self._local.sessions = {}
-        session = sessions.get(index)
-        if session is None:
-            session = requests.Session()
-            session.headers["Accept"] = "application/json"
-            sessions[index] = session
-        return session
+    def _connection(self, index: int) -> Connection:
+        """This thread's keep-alive connection for key `index`."""
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+        connection = connections.get(index)
+        if connection is None:
+            connection = connections[index] = Connection(
+                self.config.base_url, settings.CONNECT_TIMEOUT_SECONDS,
+                settings.READ_TIMEOUT_SECONDS)
+        return connection
 
     def _request(
         self,
         path: str,
         *,
         what: str,
-        on_success: Callable[[requests.Response], Any],
+        on_success: Callable[[Response], Any],
         stream: bool = False,
         tally: RequestTally | None = None,
         key_index: int | None = None,
@@ -167,16 +167,11 @@ class BizstimClient:
             index, key, waited = self.pool.acquire(key_index)
             tally.sent(waited)
             label = self.pool.label_of(index)
-            session = self._session(index)
             try:
-                response = session.get(
-                    url,
-                    headers={settings.API_KEY_HEADER: key},
-                    timeout=(settings.CONNECT_TIMEOUT_SECONDS, settings.READ_TIMEOUT_SECONDS),
-                    stream=stream,
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                # a dropped connection: the session's pool is reset by requests
+                response = self._connection(index).get(
+                    url, {"Accept": "application/json", settings.API_KEY_HEADER: key}, stream)
+            except TransportError as exc:
+                # a dropped connection: urllib3 discards it and connects again next time
                 failures += 1
                 last_problem = f"connection failed ({type(exc).__name__})"
                 self._note_fault()
@@ -187,11 +182,11 @@ class BizstimClient:
 
             try:
                 self.pool.observe(index, response.headers)
-                status = response.status_code
+                status = response.status
                 if status == 200:
                     try:
                         body = on_success(response)
-                    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                    except TransportError:
                         failures += 1
                         last_problem = "connection dropped mid-body"
                         self._note_fault()
@@ -254,7 +249,7 @@ class BizstimClient:
                 )
             finally:
                 # a consumed body returns the connection to the keep-alive pool
-                response.close()
+                _release(response)
 
     def _note_fault(self) -> None:
         with self._counter_lock:
@@ -306,24 +301,34 @@ def decode_body(content: bytes, content_type: str | None) -> str:
     return content.decode("utf-8", errors="bizstim_legacy_bytes")
 
 
-def _parse_envelope(response: requests.Response) -> Any:
-    envelope = json.loads(decode_body(response.content, response.headers.get("Content-Type")))
+def _release(response: Response) -> None:
+    """Back to the pool; a body left unread (a streamed error) is drained first,
+    and a connection that cannot be drained is dropped."""
+    try:
+        response.drain_conn()
+    except TransportError:
+        response.close()
+    response.release_conn()
+
+
+def _parse_envelope(response: Response) -> Any:
+    envelope = json.loads(decode_body(response.data, response.headers.get("Content-Type")))
     if not isinstance(envelope, dict) or envelope.get("status") != "success":
         raise ValueError("not a success envelope")
     return envelope
 
 
-def _failure_message(response: requests.Response) -> str:
+def _failure_message(response: Response) -> str:
     try:
-        envelope = json.loads(decode_body(response.content, response.headers.get("Content-Type")))
+        envelope = json.loads(decode_body(response.data, response.headers.get("Content-Type")))
     except ValueError:
-        return (response.text or "")[:200]
+        return response.data.decode("utf-8", errors="replace")[:200]
     if isinstance(envelope, dict):
         return str(envelope.get("response", ""))[:200]
     return json.dumps(envelope)[:200]
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None

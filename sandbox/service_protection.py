@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Hashable
 
 
+TRACE_LENGTH = 1_000_000  # admitted requests remembered (a few tens of MB at most)
+
+
 @dataclass(frozen=True)
 class Refusal:
     reason: str  # "requests" | "execution" | "concurrency"
@@ -60,6 +63,10 @@ class SlidingWindowLimiter:
         self.window_seconds = window_seconds
         self.time_scale = time_scale
         self.concurrency_retry_after = concurrency_retry_after
+        # every admitted request, in order: [real start, requests, execution seconds] (the
+        # same lists the window holds, so the execution charged at end() shows here too);
+        # a benchmark replays them to find the least time the limits allowed
+        self.trace: deque = deque(maxlen=TRACE_LENGTH)
         self._check()
 
     def _check(self) -> None:
@@ -90,6 +97,12 @@ class SlidingWindowLimiter:
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
+            self.trace.clear()
+
+    def admitted(self) -> list[tuple[float, int, float]]:
+        """The trace: (real start, requests, simulated execution seconds) per admitted request."""
+        with self._lock:
+            return [(start, requests, execution) for start, requests, execution in self.trace]
 
     def _expire(self, bucket: _Bucket, now: float) -> None:
         horizon = now - self.window_real
@@ -122,6 +135,7 @@ class SlidingWindowLimiter:
                 return Refusal("execution", self._wait_until_below(bucket, now, 2, self.execution_limit)), None
             entry = [now, requests, 0.0]
             bucket.entries.append(entry)
+            self.trace.append(entry)
             bucket.requests += requests
             bucket.in_flight += 1
             return None, (bucket, entry)

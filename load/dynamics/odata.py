@@ -52,17 +52,10 @@ class ServiceProtectionPacer:
         self._lock = threading.Lock()
         self._remaining: int | None = None
         self.waited_seconds = 0.0
-        # execution time left in the window (seconds), and the most ever seen:
-        # their ratio tells a writer to send smaller batches
+        # execution time left in the window (seconds), and the most ever seen
+        # (the budget): a writer sizes its batches by them
         self.time_remaining: float | None = None
         self.time_budget: float | None = None
-
-    def execution_fraction(self) -> float | None:
-        """Share of the execution-time budget left, as the last response said."""
-        with self._lock:
-            if self.time_remaining is None or not self.time_budget:
-                return None
-            return self.time_remaining / self.time_budget
 
     def before_request(self) -> None:
         with self._lock:

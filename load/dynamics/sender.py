@@ -1,9 +1,13 @@
 """Bulk writes: UpsertMultiple where the table has it, `$batch` of upserts
 (PATCH by key, change sets off, continue on error) for the others.
 
-- Batch size adapts per table: it halves after a 429 or when the execution
-  time the service says is left in its window runs low, and grows back while
-  the budget is healthy (settings: MIN/BULK/MAX_BULK_RECORDS).
+- Batch size adapts per table under the service-protection headers: a
+  request may cost at most a share of the window's execution budget (the
+  cost per record is learned from `x-ms-ratelimit-time-remaining-xrm-requests`
+  before and after each request), and it halves when a request runs slow.
+  A 429 is waited out (Retry-After), never a reason to shrink: the limits
+  count requests and execution time, not records per request, so smaller
+  batches would only send more requests for the same execution time.
 - UpsertMultiple is atomic on standard tables: one bad record fails the whole
   request. The writer then sends that chunk again as a `$batch` of single
   upserts, which isolates the bad record (a failed outcome with the service's
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -84,17 +89,31 @@ class Outcome:
 
 
 class AdaptiveSize:
-    """Records per request, under the service-protection headers."""
+    """Records per request for one table.
+
+    Two things bound it: the request's own duration (halve above
+    SLOW_REQUEST_SECONDS, grow x1.5 below a quarter of it), and the execution
+    budget: one request may use at most MAX_BUDGET_SHARE of the window's
+    budget, at the most execution per record seen so far for the table."""
 
     def __init__(self, start: int, low: int, high: int) -> None:
         self.size, self.low, self.high = start, low, high
+        self.seconds_per_record = 0.0  # the most seen (each sample is a lower bound)
         self.history: list[int] = []
 
-    def observe(self, limited: bool, fraction: float | None) -> None:
-        if limited or (fraction is not None and fraction < settings.EXECUTION_LOW_FRACTION):
+    def observe(self, records: int, duration: float, spent: float | None,
+                budget: float | None) -> None:
+        """One request of `records` took `duration` real seconds and, as far as the
+        headers tell, `spent` seconds of the `budget` per window."""
+        if spent is not None and spent > 0 and records:
+            self.seconds_per_record = max(self.seconds_per_record, spent / records)
+        if duration > settings.SLOW_REQUEST_SECONDS:
             self.size = max(self.low, self.size // 2)
-        elif fraction is None or fraction > settings.EXECUTION_HEALTHY_FRACTION:
+        elif duration < settings.SLOW_REQUEST_SECONDS / 4:
             self.size = min(self.high, int(self.size * 1.5) + 1)
+        if budget and self.seconds_per_record:
+            affordable = int(budget * settings.MAX_BUDGET_SHARE / self.seconds_per_record)
+            self.size = max(self.low, min(self.size, affordable))
         self.history.append(self.size)
 
 
@@ -124,9 +143,19 @@ class Sender:
                 start += 1
             yield chunk
 
-    def _observe(self, entity_set: str, limited_before: int) -> None:
-        limited = self.client.http.rate_limited > limited_before
-        self.sizes[entity_set].observe(limited, self.client.pacer.execution_fraction())
+    @contextmanager
+    def _measured(self, entity_set: str, records: int) -> Iterator[None]:
+        """After one request: how long its last attempt took, and how much of the
+        execution budget the headers say it spent."""
+        pacer, http = self.client.pacer, self.client.http
+        before = pacer.time_remaining
+        try:
+            yield
+        finally:
+            after = pacer.time_remaining
+            spent = before - after if before is not None and after is not None else None
+            # the last attempt's own time: waits for Retry-After are not the request's
+            self.sizes[entity_set].observe(records, http.last_elapsed, spent, pacer.time_budget)
 
     # --- the two ways to write ----------------------------------------------------------
     def upsert(self, omap: ObjectMap, items: list[Item]) -> dict[str, Outcome]:
@@ -138,14 +167,14 @@ class Sender:
         """Outcomes without a representation: the caller reads the records back."""
         outcomes: dict[str, Outcome] = {}
         for whole in self._chunks(omap.entity_set, items, settings.MAX_BULK_RECORDS):
-            limited = self.client.http.rate_limited
             try:
                 with attached(whole, outcomes) as chunk:
                     if not chunk:
                         continue
-                    self.client.upsert_multiple(
-                        omap.entity_set, omap.logical,
-                        [{"@odata.id": item.url, **item.body} for item in chunk])
+                    with self._measured(omap.entity_set, len(chunk)):
+                        self.client.upsert_multiple(
+                            omap.entity_set, omap.logical,
+                            [{"@odata.id": item.url, **item.body} for item in chunk])
             except ApiError as error:
                 if error.status >= 500 or error.status in (401, 429):
                     raise
@@ -154,8 +183,6 @@ class Sender:
                 self.fallbacks += 1
                 outcomes.update(self.batch(omap, [i for i in whole if i.key not in outcomes]))
                 continue
-            finally:
-                self._observe(omap.entity_set, limited)
             outcomes.update({item.key: Outcome(True) for item in chunk})
         return outcomes
 
@@ -170,7 +197,6 @@ class Sender:
                      ) -> dict[str, Outcome]:
         select = f"$select={omap.primary_id},versionnumber"
         outcomes: dict[str, Outcome] = {}
-        limited = self.client.http.rate_limited
         try:
             with attached(whole, outcomes) as chunk:
                 if not chunk:
@@ -178,7 +204,8 @@ class Sender:
                 ops = [BatchOp("PATCH", f"{item.url}?{select}", item.body,
                                {"Prefer": prefer(representation=True), **item.headers})
                        for item in chunk]
-                results = self.client.batch(ops)
+                with self._measured(omap.entity_set, len(ops)):
+                    results = self.client.batch(ops)
         except ApiError as error:
             if error.status >= 500 or error.status in (401, 429):
                 raise
@@ -188,8 +215,6 @@ class Sender:
             half = len(rest) // 2
             return {**outcomes, **self._batch_chunk(omap, rest[:half], rounds),
                     **self._batch_chunk(omap, rest[half:], rounds)}
-        finally:
-            self._observe(omap.entity_set, limited)
         again = []
         for item, result in zip(chunk, results):
             if result.ok:
@@ -211,11 +236,8 @@ class Sender:
         start = 0
         while start < len(ops):
             group = ops[start:start + size.size]
-            limited = self.client.http.rate_limited
-            try:
+            with self._measured(entity_set, len(group)):
                 results += self.client.batch(group)
-            finally:
-                self._observe(entity_set, limited)
             start += len(group)
         return results
 

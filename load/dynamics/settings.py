@@ -29,13 +29,16 @@ BULK_BATCH_RECORDS = 500
 MAX_BATCH_REQUESTS = 1000
 PAGE_SIZE = 5000  # Prefer: odata.maxpagesize at most 5000 (documented)
 # Adaptive batch size (ours): a bulk request or $batch starts at
-# BULK_BATCH_RECORDS records, halves after a 429 or when the execution-time
-# budget the service reports falls under EXECUTION_LOW_FRACTION of the most
-# it reported, and grows again (x1.5) while the budget is healthy.
+# BULK_BATCH_RECORDS records; it halves when one attempt takes longer than
+# SLOW_REQUEST_SECONDS and grows (x1.5) while attempts take under a quarter of
+# that; and one request may spend at most MAX_BUDGET_SHARE of the execution
+# time per window the service reports (the most its header ever said), at the
+# most execution per record seen on the table. A 429 is waited out, not a
+# reason to shrink (see load/dynamics/sender.py).
 MIN_BATCH_RECORDS = 5
 MAX_BULK_RECORDS = 1000
-EXECUTION_LOW_FRACTION = 0.2
-EXECUTION_HEALTHY_FRACTION = 0.5
+SLOW_REQUEST_SECONDS = 30.0
+MAX_BUDGET_SHARE = 1.0
 # One request's body (a $batch of annotations carries files): at most this
 # many bytes (ours; the service's own request size limit is not documented here)
 MAX_BATCH_BYTES = 16 * 1024 * 1024

@@ -9,6 +9,8 @@ meaning, so both stay in step. Nothing in extract/ or load/ knows it exists.
     GET  /__sandbox__/                     info (counts, config)
     GET  /__sandbox__/records/<set|table>  rows as stored (?start=&limit=)
     GET  /__sandbox__/stats | faults | config | credentials
+    GET  /__sandbox__/admitted             every admitted request: [real start, requests,
+                                           execution seconds] (benchmarks replay the limits)
     POST /__sandbox__/faults      {"error_rate", "latency_ms", "drop_rate", "retry_after"}
     POST /__sandbox__/config      {"time_scale", "requests_per_window", "execution_seconds_per_window",
                                    "concurrent_requests", "window_seconds", "token_lifetime_seconds",
@@ -60,7 +62,7 @@ class ControlSurface:
             return json_response(200, sb.records(route[len("records/"):], start,
                                                  None if limit_text is None else int(limit_text)))
         simple = {"": sb.info, "info": sb.info, "stats": sb.stats, "faults": sb.faults, "config": sb.config,
-                  "credentials": sb.credentials}
+                  "credentials": sb.credentials, "admitted": sb.limiter.admitted}
         if route in simple:
             return json_response(200, simple[route]())
         return _error(404, f"no control route GET {request.path}")
