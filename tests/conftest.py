@@ -108,3 +108,12 @@ def freshsales_staged(tmp_path_factory):
     from tests.freshsales_story import stage_freshsales
 
     yield from stage_freshsales(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def dynamics_built(tmp_path_factory) -> Path:
+    """A workspace staged for a Dynamics load (the Dynamics stories and the dbt
+    gate read it; whoever changes it works on a copy)."""
+    from tests.dynamics_story import stage_dynamics
+
+    return stage_dynamics(tmp_path_factory)

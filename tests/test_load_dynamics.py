@@ -2,7 +2,7 @@
 (the Dataverse sandbox, over real HTTP), and it is exact, idempotent,
 resumable, robust and reversible.
 
-The workspace is built once for the module as a user builds it: extract from
+The workspace is built once for the session as a user builds it: extract from
 the Bizstim sandbox, the admin creates the custom columns the preflight asks
 for, the preflight stores the system users, `transform --to dynamics` resolves
 owners to them. Every test then loads a copy of it into a fresh Dataverse
@@ -28,20 +28,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bizstim_migrate.sandboxes import customer_users, start_sandboxes
+from bizstim_migrate.sandboxes import customer_users
 from load.dynamics import settings as dynamics_settings
-from load.dynamics.auth import DynamicsConfig
 from load.dynamics.objects import line_id
 from load.dynamics.odata import DataverseClient
-from load.dynamics.preflight import required_columns
 from load.dynamics.writer import DynamicsWriter
-from load.http import AmbiguousWrite, RetryPolicy
+from load.http import AmbiguousWrite
 from load.runner import LoadRefused, Runner
 from sandbox.dynamics.server import DynamicsSandbox
 from tests.conftest import ROOT, run_cli
+from tests.dynamics_story import FAST, SEED, admin_creates_columns, config_for
 
-FAST = RetryPolicy(backoff_base_seconds=0.01, floor_seconds=0.01, backoff_cap_seconds=0.2)
-SEED = 42
 # entity set -> (mart, the column of the Bizstim key in the mart, its custom column)
 KEYED = {
     "contacts": ("dynamics__contacts", "bizstim_client_id", "new_bizstimclientid"),
@@ -60,21 +57,6 @@ LOADED_SETS = ("systemusers", "uomschedules", "uoms", "pricelevels", "products",
                "opportunityproducts", "annotations", "appointments")
 
 
-def admin_creates_columns(dataverse: DynamicsSandbox) -> None:
-    """What the preflight's sentence asks the customer's admin to create."""
-    for column in required_columns(dataverse.publisher_prefix):
-        dataverse.add_attribute(column.table, column.logical_name, column.attribute_type,
-                                alternate_key=column.alternate_key)
-
-
-def config_for(dataverse: DynamicsSandbox) -> DynamicsConfig:
-    creds = dataverse.credentials()
-    return DynamicsConfig(base_url=dataverse.url, tenant_id=creds["tenant_id"],
-                          client_id=creds["client_id"], client_secret=creds["client_secret"],
-                          authority_host=dataverse.url, publisher_prefix=creds["publisher_prefix"],
-                          window_seconds=300.0 / dataverse.time_scale)
-
-
 def env_for(dataverse: DynamicsSandbox) -> dict[str, str]:
     creds = dataverse.credentials()
     return {"DYNAMICS_BASE_URL": dataverse.url, "DYNAMICS_TENANT_ID": creds["tenant_id"],
@@ -85,21 +67,10 @@ def env_for(dataverse: DynamicsSandbox) -> dict[str, str]:
             "DYNAMICS_WINDOW_SECONDS": repr(300.0 / dataverse.time_scale)}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    workspace = tmp_path_factory.mktemp("dynamics") / "workspace"
-    running = start_sandboxes(tenant="small", seed=SEED)
-    try:
-        assert run_cli(["extract"], workspace, running.env).returncode == 0
-        admin_creates_columns(running.dynamics)
-        with duckdb.connect(str(workspace / "warehouse.duckdb")) as con:
-            client = DataverseClient(config_for(running.dynamics), FAST)
-            assert DynamicsWriter(client, con).preflight() == []
-        result = run_cli(["transform", "--to", "dynamics"], workspace, running.env)
-        assert result.returncode == 0, result.output
-    finally:
-        running.stop()
-    return workspace
+@pytest.fixture
+def built(dynamics_built) -> Path:
+    """The workspace staged once for the session (tests/dynamics_story.py)."""
+    return dynamics_built
 
 
 class Migration:
@@ -337,7 +308,7 @@ import sys, duckdb
 from load.destinations import dynamics_config
 from load.dynamics.odata import DataverseClient
 from load.dynamics.writer import DynamicsWriter
-from load.http import AmbiguousWrite, RetryPolicy
+from load.http import RetryPolicy
 from load.runner import Runner
 con = duckdb.connect(sys.argv[1])
 client = DataverseClient(dynamics_config(), RetryPolicy(backoff_base_seconds=0.01))
