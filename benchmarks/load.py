@@ -106,6 +106,10 @@ class Destination:
     def requests(self) -> int:
         return int(self.get("stats")["requests"])
 
+    def refused(self) -> int:
+        """429s answered so far (they are among the requests)."""
+        return int(self.get("stats")["rate_limited"])
+
     def admitted(self) -> list[tuple[float, int, float]]:
         """Dataverse only: every request its limits admitted (start, requests, execution)."""
         return [tuple(entry) for entry in self.get("admitted")]
@@ -160,7 +164,7 @@ def measure(label: str, destination: Destination, workspace: Path, naive: bool) 
         writer = open_writer(destination.name, con, files_dir=workspace / "files")
         if naive:
             writer = naive_writer(writer)
-        before = destination.requests()
+        before, refused_before = destination.requests(), destination.refused()
         admitted_before = len(destination.admitted()) if destination.name == "dynamics" else 0
         started = time.perf_counter()
         report = Runner(con, writer).load()
@@ -182,6 +186,7 @@ def measure(label: str, destination: Destination, workspace: Path, naive: bool) 
         floor = replay_floor(destination.admitted()[admitted_before:], limit,
                              destination.execution()[1], window)
     return {"loader": label, "records": written, "failed": failed, "requests": sent,
+            "refused": destination.refused() - refused_before,
             "per_record": sent / max(written, 1), "wall": wall, "floor": floor,
             "ratio": wall / floor if floor else float("nan")}
 
@@ -236,12 +241,12 @@ def main() -> None:
 
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; tenant {args.tenant}; time scale {args.time_scale}")
-    header = ("destination", "loader", "records", "failed", "requests", "req/record",
+    header = ("destination", "loader", "records", "failed", "requests", "429s", "req/record",
               "wall s", "floor s", "wall/floor")
     print(" | ".join(header))
     for row in rows:
         print(" | ".join([row["destination"], row["loader"], str(row["records"]),
-                          str(row["failed"]), str(row["requests"]),
+                          str(row["failed"]), str(row["requests"]), str(row["refused"]),
                           f"{row['per_record']:.4f}", f"{row['wall']:.1f}",
                           f"{row['floor']:.1f}", f"{row['ratio']:.3f}"]))
 

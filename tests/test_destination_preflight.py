@@ -12,18 +12,15 @@ import pytest
 from load.freshsales.client import FreshsalesClient, FreshsalesConfig
 from load.freshsales.preflight import preflight, required_fields
 from load.http import RetryPolicy
-from sandbox.bizstim.server import BizstimSandbox
 from sandbox.freshsales.server import FreshsalesSandbox
-from tests.conftest import bizstim_env, query, run_cli
+from tests.conftest import query, run_cli
 
 
-@pytest.fixture(scope="module")
-def transformed(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("transformed")
-    with BizstimSandbox(tenant="small", seed=42, time_scale=3600.0).start() as sandbox:
-        assert run_cli(["extract"], workspace, bizstim_env(sandbox)).returncode == 0
-    assert run_cli(["transform", "--to", "freshsales"], workspace).returncode == 0
-    return workspace
+@pytest.fixture
+def transformed(freshsales_staged):
+    """The session's workspace, extracted and built for Freshsales against the
+    customer's users of another account (each test copies it)."""
+    return freshsales_staged[2]
 
 
 def test_freshsales_preflight_lists_missing_fields_then_passes_and_feeds_owners(
