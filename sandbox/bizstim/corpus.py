@@ -447,12 +447,18 @@ def _null_record(b: CorpusBuilder) -> dict[str, Any]:
 # payments
 
 
-def _payment_kind(**payment: Any) -> Callable[[CorpusBuilder], dict[str, Any]]:
+def _client_child_kind(make: str, **fields: Any) -> Callable[[CorpusBuilder], dict[str, Any]]:
+    """A record of a client (`make`: "payment" or "session") with the given
+    fields; the client is the record's context."""
     def apply(b: CorpusBuilder) -> dict[str, Any]:
         client = b.client()
-        made = b.payment(client["id"], **payment)
+        made = getattr(b, make)(client["id"], **fields)
         return {"ids": _ids(made), "client": client["id"]}
     return apply
+
+
+def _payment_kind(**payment: Any) -> Callable[[CorpusBuilder], dict[str, Any]]:
+    return _client_child_kind("payment", **payment)
 
 
 def _loaded_payment(amount: float, **payment: Any) -> Callable[[CorpusBuilder], dict[str, Any]]:
@@ -512,11 +518,7 @@ def _record_without_id(b: CorpusBuilder) -> dict[str, Any]:
 
 
 def _session_kind(**session: Any) -> Callable[[CorpusBuilder], dict[str, Any]]:
-    def apply(b: CorpusBuilder) -> dict[str, Any]:
-        client = b.client()
-        made = b.session(client["id"], **session)
-        return {"ids": _ids(made), "client": client["id"]}
-    return apply
+    return _client_child_kind("session", **session)
 
 
 def _loaded_session(holds: dict[str, Any] | None = None, **session: Any
