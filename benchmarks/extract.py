@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,25 +28,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bizstim_migrate.sandboxes import read_env_file  # noqa: E402
+from bizstim_migrate.sandboxes import SandboxProcess  # noqa: E402
 from extract import settings  # noqa: E402
 from extract.config import resolve_client_config  # noqa: E402
 from extract.pipeline import run_extraction  # noqa: E402
-
-
-def start_sandbox(workspace: Path, tenant: str, time_scale: float) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bizstim_migrate.cli", "--workspace", str(workspace),
-         "sandbox", "up", "--tenant", tenant, "--time-scale", str(time_scale)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    env_file = workspace / "sandbox.env"
-    deadline = time.monotonic() + 120
-    while not env_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"sandbox did not start: {process.stderr.read()}")
-        time.sleep(0.1)
-    return process
 
 
 def minimum_requests(warehouse: Path, extraction_id: int) -> int:
@@ -77,9 +61,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp)
-        server = start_sandbox(workspace, args.tenant, args.time_scale)
+        server = SandboxProcess.start(workspace, tenant=args.tenant, time_scale=args.time_scale)
         try:
-            env = read_env_file(workspace / "sandbox.env")
+            env = server.env
             os.environ.update(env)
             os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
             config = resolve_client_config()
@@ -94,8 +78,7 @@ def main() -> None:
             stats = requests.get(f"{env['SOURCES__BIZSTIM__BASE_URL']}/__sandbox__/stats",
                                  timeout=30).json()
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
         minimum = minimum_requests(workspace / "warehouse.duckdb", report.extraction_id)
 
     window = 3600.0 / args.time_scale

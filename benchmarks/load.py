@@ -35,11 +35,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bizstim_migrate.sandboxes import read_env_file  # noqa: E402
+from bizstim_migrate.sandboxes import SandboxProcess  # noqa: E402
 from load.destinations import open_writer  # noqa: E402
 from load.runner import Runner  # noqa: E402
 
-from benchmarks.extract import start_sandbox  # noqa: E402
 from benchmarks.naive_writers import naive_writer  # noqa: E402
 
 
@@ -49,12 +48,6 @@ def cli(workspace: Path, env: dict[str, str], *args: str) -> None:
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
     if completed.returncode != 0 and args[0] != "preflight":
         raise SystemExit(f"`{' '.join(args)}` failed:\n{completed.stdout}\n{completed.stderr}")
-
-
-def start_sandboxes(workspace: Path, tenant: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    """All three sandboxes in their own process (as the extraction benchmark starts them)."""
-    process = start_sandbox(workspace, tenant, 3600.0)
-    return process, read_env_file(workspace / "sandbox.env")
 
 
 class Destination:
@@ -211,9 +204,8 @@ def main() -> None:
     workspace = args.workspace or root / "workspace"
     workspace.mkdir(parents=True, exist_ok=True)
     reuse = (workspace / "warehouse.duckdb").exists()
-    (workspace / "sandbox.env").unlink(missing_ok=True)
-    process, env = start_sandboxes(workspace, args.tenant)
-    env = {**env, "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": env.get(
+    sandboxes = SandboxProcess.start(workspace, tenant=args.tenant)
+    env = {**sandboxes.env, "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": env.get(
         "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW", "1000")}
     try:
         started = time.perf_counter()
@@ -235,8 +227,7 @@ def main() -> None:
                 rows.append({"destination": name,
                              **measure("naive", destination, workspace, True)})
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        sandboxes.stop()
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
