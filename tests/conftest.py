@@ -117,3 +117,27 @@ def dynamics_built(tmp_path_factory) -> Path:
     from tests.dynamics_story import stage_dynamics
 
     return stage_dynamics(tmp_path_factory)
+
+
+# The session workspaces above take most of a minute each to stage. Under
+# pytest-xdist (`-n`, `--dist loadgroup`) every test that reads one goes to the
+# same worker, so each is staged once; other tests stay with their module
+# (module-scoped fixtures are staged once too).
+STAGED_BY_DESTINATION = {"freshsales": "freshsales_staged", "dynamics": "dynamics_built"}
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    names = set(item.fixturenames)
+    callspec = getattr(item, "callspec", None)
+    if "staged" in names and callspec is not None:  # test_dbt_gate picks one per destination
+        names.add(STAGED_BY_DESTINATION.get(callspec.params.get("destination"), ""))
+    for staged in STAGED_BY_DESTINATION.values():
+        if staged in names:
+            return staged
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_xdist_group(item)))
