@@ -9,7 +9,9 @@ once with the naive writer. For each it prints the records written, the
 requests sent, requests per record, the wall time and the floor: for
 Freshsales the requests at the quota's rate; for Dataverse the same admitted
 requests replayed against its sliding-window limits (requests and execution
-time) with a client that takes no time (`replay_floor`).
+time) with a client that takes no time (`replay_floor`), and beside it the
+serial floor: the same replay where each request also takes the time the
+sandbox took to answer it (what no one-request-at-a-time client can beat).
 
     python benchmarks/load.py --tenant medium --to freshsales
 """
@@ -103,8 +105,9 @@ class Destination:
         """429s answered so far (they are among the requests)."""
         return int(self.get("stats")["rate_limited"])
 
-    def admitted(self) -> list[tuple[float, int, float]]:
-        """Dataverse only: every request its limits admitted (start, requests, execution)."""
+    def admitted(self) -> list[tuple[float, int, float, float | None]]:
+        """Dataverse only: every request its limits admitted (start, requests, execution,
+        end)."""
         return [tuple(entry) for entry in self.get("admitted")]
 
     def reset(self, workspace: Path) -> None:
@@ -120,12 +123,17 @@ def quota_floor(name: str, sent: int, limit: int, window: float) -> float:
     return max(0, math.ceil(sent / limit) - 1) * window
 
 
-def replay_floor(admitted: list[tuple[float, int, float]], requests_limit: int,
-                 execution_limit: float, window: float) -> float:
+def replay_floor(admitted: list[tuple[float, int, float, float | None]], requests_limit: int,
+                 execution_limit: float, window: float, serial: bool = False) -> float:
     """The least time the requests a load sent could take under Dataverse's limits:
     the same requests in the same order, each admitted the moment the rule allows
     (the preceding window under both the request and the execution limit; a request's
     execution counts from its start), the client taking no time at all.
+
+    serial=False: the service takes no time either (the service-protection floor).
+    serial=True: each request also takes the time the sandbox took to answer it
+    before the next can start (the floor of a one-request-at-a-time client: what
+    the service's own work adds, as the sandbox measured it).
 
     Why not (execution used / budget - 1) x window: the service admits a request
     while the preceding window is under the limit and charges its execution when
@@ -134,7 +142,7 @@ def replay_floor(admitted: list[tuple[float, int, float]], requests_limit: int,
     clock = 0.0
     live: deque[tuple[float, int, float]] = deque()
     requests = execution = 0.0
-    for _, cost_requests, cost_execution in admitted:
+    for start, cost_requests, cost_execution, end in admitted:
         while True:
             while live and live[0][0] <= clock - window:
                 _, gone_requests, gone_execution = live.popleft()
@@ -146,6 +154,8 @@ def replay_floor(admitted: list[tuple[float, int, float]], requests_limit: int,
         live.append((clock, cost_requests, cost_execution))
         requests += cost_requests
         execution += cost_execution
+        if serial and end is not None:
+            clock += end - start
     return clock
 
 
@@ -173,15 +183,18 @@ def measure(label: str, destination: Destination, workspace: Path, naive: bool) 
     written = sum(line.get("created") + line.get("updated") for line in report.lines)
     failed = report.failed
     limit, window = destination.quota()
-    floor = quota_floor(destination.name, sent, limit, window)
+    floor, serial_floor = quota_floor(destination.name, sent, limit, window), None
     if destination.name == "dynamics":
         # both limits at once, under the service's own admission rule
-        floor = replay_floor(destination.admitted()[admitted_before:], limit,
-                             destination.execution()[1], window)
+        admitted = destination.admitted()[admitted_before:]
+        budget = destination.execution()[1]
+        floor = replay_floor(admitted, limit, budget, window)
+        serial_floor = replay_floor(admitted, limit, budget, window, serial=True)
     return {"loader": label, "records": written, "failed": failed, "requests": sent,
             "refused": destination.refused() - refused_before,
             "per_record": sent / max(written, 1), "wall": wall, "floor": floor,
-            "ratio": wall / floor if floor else float("nan")}
+            "ratio": wall / floor if floor else float("nan"),
+            "serial_floor": serial_floor}
 
 
 def main() -> None:
@@ -205,7 +218,7 @@ def main() -> None:
     workspace.mkdir(parents=True, exist_ok=True)
     reuse = (workspace / "warehouse.duckdb").exists()
     sandboxes = SandboxProcess.start(workspace, tenant=args.tenant)
-    env = {**sandboxes.env, "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": env.get(
+    env = {**sandboxes.env, "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW": os.environ.get(
         "SOURCES__BIZSTIM__RATE_LIMIT_PER_WINDOW", "1000")}
     try:
         started = time.perf_counter()
@@ -233,13 +246,22 @@ def main() -> None:
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; tenant {args.tenant}; time scale {args.time_scale}")
     header = ("destination", "loader", "records", "failed", "requests", "429s", "req/record",
-              "wall s", "floor s", "wall/floor")
+              "wall s", "floor s", "wall/floor", "serial floor s", "wall/serial floor")
     print(" | ".join(header))
     for row in rows:
         print(" | ".join([row["destination"], row["loader"], str(row["records"]),
                           str(row["failed"]), str(row["requests"]), str(row["refused"]),
                           f"{row['per_record']:.4f}", f"{row['wall']:.1f}",
-                          f"{row['floor']:.1f}", f"{row['ratio']:.3f}"]))
+                          f"{row['floor']:.1f}", f"{row['ratio']:.3f}",
+                          *_serial_columns(row)]))
+
+
+def _serial_columns(row: dict) -> list[str]:
+    """Dataverse only (Freshsales counts requests, not their time)."""
+    serial = row["serial_floor"]
+    if not serial:
+        return ["-", "-"]
+    return [f"{serial:.1f}", f"{row['wall'] / serial:.3f}"]
 
 
 if __name__ == "__main__":

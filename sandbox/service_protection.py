@@ -63,9 +63,10 @@ class SlidingWindowLimiter:
         self.window_seconds = window_seconds
         self.time_scale = time_scale
         self.concurrency_retry_after = concurrency_retry_after
-        # every admitted request, in order: [real start, requests, execution seconds] (the
-        # same lists the window holds, so the execution charged at end() shows here too);
-        # a benchmark replays them to find the least time the limits allowed
+        # every admitted request, in order: [window entry, real end] (the entry is the
+        # list the window holds, [real start, requests, execution seconds], so the
+        # execution charged at end() shows here too); a benchmark replays them to find
+        # the least time the limits allowed
         self.trace: deque = deque(maxlen=TRACE_LENGTH)
         self._check()
 
@@ -99,10 +100,11 @@ class SlidingWindowLimiter:
             self._buckets.clear()
             self.trace.clear()
 
-    def admitted(self) -> list[tuple[float, int, float]]:
-        """The trace: (real start, requests, simulated execution seconds) per admitted request."""
+    def admitted(self) -> list[tuple[float, int, float, float | None]]:
+        """The trace: (real start, requests, simulated execution seconds, real end or None
+        while in flight) per admitted request."""
         with self._lock:
-            return [(start, requests, execution) for start, requests, execution in self.trace]
+            return [(entry[0], entry[1], entry[2], end) for entry, end in self.trace]
 
     def _expire(self, bucket: _Bucket, now: float) -> None:
         horizon = now - self.window_real
@@ -135,16 +137,18 @@ class SlidingWindowLimiter:
                 return Refusal("execution", self._wait_until_below(bucket, now, 2, self.execution_limit)), None
             entry = [now, requests, 0.0]
             bucket.entries.append(entry)
-            self.trace.append(entry)
+            traced = [entry, None]
+            self.trace.append(traced)
             bucket.requests += requests
             bucket.in_flight += 1
-            return None, (bucket, entry)
+            return None, (bucket, entry, traced)
 
     def end(self, key: Hashable, handle: tuple, execution_seconds: float, extra_requests: int = 0) -> None:
         """The request finished: release its concurrency slot, charge its execution time and any
         requests it turned out to hold (e.g. the parts of a $batch)."""
-        bucket, entry = handle
+        bucket, entry, traced = handle
         with self._lock:
+            traced[1] = self._clock()
             bucket.in_flight = max(0, bucket.in_flight - 1)
             # still in the window (entries leave strictly in start order) and not reset meanwhile
             if self._buckets.get(key) is bucket and entry[0] > self._clock() - self.window_real:

@@ -658,6 +658,19 @@ def test_execution_time_limit_answers_0x80072321(sb, api):
     assert float(limited.headers["Retry-After"]) <= 0.5
 
 
+def test_the_admitted_requests_are_listed_with_their_cost_and_time(sb, api):
+    """What the load benchmark replays: each admitted request, never a refused one."""
+    sb.configure(time_scale=600, requests_per_window=2)
+    post_batch(api, [("POST", "contacts", {"lastname": f"t{i}"}, None) for i in range(4)])
+    api.get("WhoAmI")
+    assert api.get("WhoAmI").status_code == 429
+    admitted = control(sb, "admitted").json()
+    assert len(admitted) == 2
+    (start, requests_, execution, end), (later, *_rest) = admitted
+    assert requests_ == 1 and execution == pytest.approx(4 * 0.025 + 0.002)
+    assert start <= end <= later
+
+
 def test_concurrency_limit_answers_0x80072326(sb):
     sb.configure(concurrent_requests=1)
     sb.set_faults(latency_ms=300)

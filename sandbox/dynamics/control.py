@@ -10,7 +10,8 @@ meaning, so both stay in step. Nothing in extract/ or load/ knows it exists.
     GET  /__sandbox__/records/<set|table>  rows as stored (?start=&limit=)
     GET  /__sandbox__/stats | faults | config | credentials
     GET  /__sandbox__/admitted             every admitted request: [real start, requests,
-                                           execution seconds] (benchmarks replay the limits)
+                                           execution seconds, real end] (benchmarks replay
+                                           the limits)
     POST /__sandbox__/faults      {"error_rate", "latency_ms", "drop_rate", "retry_after"}
     POST /__sandbox__/config      {"time_scale", "requests_per_window", "execution_seconds_per_window",
                                    "concurrent_requests", "window_seconds", "token_lifetime_seconds",
