@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from load.http import ApiError
 from load.ledger import RecordResult
 
 
@@ -107,3 +108,29 @@ class Writer(Protocol):
 
     def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
                 ) -> None: ...
+
+    # Optional, for a rollback in bulk (the runner asks a record at a time without them):
+    # current_versions(spec, ids) -> {destination id: version} of those it still holds;
+    # delete_many(spec, ids) -> {destination id: why it could not be deleted}.
+
+
+def versions_one_by_one(writer: Writer, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+    """Destination id -> version, for those of `ids` the destination still holds,
+    a read per record."""
+    found = {}
+    for destination_id in ids:
+        current = writer.read(spec, destination_id)
+        if current is not None:
+            found[destination_id] = writer.version(current)
+    return found
+
+
+def delete_one_by_one(writer: Writer, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+    """Delete in the order given, a request per record; destination id -> why not."""
+    refused = {}
+    for destination_id in ids:
+        try:
+            writer.delete(spec, destination_id)
+        except ApiError as error:
+            refused[destination_id] = error.message
+    return refused

@@ -25,7 +25,8 @@ import duckdb
 
 from load.http import ApiError
 from load.ledger import Ledger, PhaseLine, RecordResult
-from load.model import ObjectSpec, WriteBatch, Writer
+from load.model import (ObjectSpec, WriteBatch, Writer, delete_one_by_one,
+                        versions_one_by_one)
 from load.payload import payload_hash, plain_row
 
 MODES = ("full", "delta", "sample", "dry-run")
@@ -340,63 +341,103 @@ class Runner:
         for spec in reversed(self.writer.objects()):
             records = [r for r in self.ledger.records_of_run(run_id, ("created", "updated"))
                        if r["object"] == spec.name]
+            if not records:
+                continue
             ours = self.ledger.last_versions(self.destination, spec.name)
-            results = []
-            for rec in reversed(records):
+            present = self._versions(spec, [r["destination_id"] for r in records])
+            results, to_delete = [], []
+            for rec in reversed(records):  # children of the same object before parents
                 key, destination_id = rec["source_key"], rec["destination_id"]
-                current = self.writer.read(spec, destination_id)
                 left_by_us = ours.get(key) or rec["after_image_hash"]
-                if current is not None and left_by_us and \
-                        self.writer.version(current) != left_by_us:
+                if destination_id in present and left_by_us and \
+                        present[destination_id] != left_by_us:
                     report.edited_since.append({"object": spec.name, "source_key": key,
                                                 "destination_id": destination_id})
                     results.append(RecordResult(key, "edited_since", destination_id,
                                                 error="edited in the destination after the run"
                                                       "; left as it is"))
-                    continue
-                try:
-                    if rec["action"] == "created":
-                        if current is not None:
-                            self.writer.delete(spec, destination_id)
+                elif rec["action"] == "created":
+                    if destination_id in present:
+                        to_delete.append(rec)
+                    else:  # already gone: what the rollback wants
                         report.deleted += 1
                         results.append(RecordResult(key, "deleted", destination_id))
-                    else:
-                        before = json.loads(rec["before_image"] or "{}")
-                        self.writer.restore(spec, destination_id, before)
-                        report.restored += 1
-                        restored = self.writer.read(spec, destination_id)
-                        results.append(RecordResult(
-                            key, "restored", destination_id,
-                            after_image_hash=self.writer.version(restored) if restored else None))
-                except ApiError as error:
-                    report.mismatches.append(f"{spec.name} {key}: {error.message}")
+                        touched.append((spec, rec))
+                else:
+                    results.append(self._restore(spec, rec, report, touched))
+            # restores first: a restored record may point at one this run created
+            refused = self._delete_all(spec, [r["destination_id"] for r in to_delete])
+            for rec in to_delete:
+                key, destination_id = rec["source_key"], rec["destination_id"]
+                if destination_id in refused:
+                    report.mismatches.append(f"{spec.name} {key}: {refused[destination_id]}")
                     results.append(RecordResult(key, "failed", destination_id,
-                                                error=error.message))
+                                                error=refused[destination_id]))
                     continue
+                report.deleted += 1
+                results.append(RecordResult(key, "deleted", destination_id))
                 touched.append((spec, rec))
             self.ledger.record(undo, spec.name, results)
-        report.mismatches = self._check_rolled_back(touched)
+        report.mismatches += self._check_rolled_back(touched)
         self.ledger.finish_run(undo, "failed" if report.mismatches else "succeeded",
                                {"deleted": report.deleted, "restored": report.restored,
                                 "edited_since": len(report.edited_since)})
         return report
 
+    def _restore(self, spec: ObjectSpec, rec: dict[str, Any], report: RollbackReport,
+                 touched: list[tuple[ObjectSpec, dict[str, Any]]]) -> RecordResult:
+        key, destination_id = rec["source_key"], rec["destination_id"]
+        try:
+            self.writer.restore(spec, destination_id, json.loads(rec["before_image"] or "{}"))
+            restored = self.writer.read(spec, destination_id)
+        except ApiError as error:
+            report.mismatches.append(f"{spec.name} {key}: {error.message}")
+            return RecordResult(key, "failed", destination_id, error=error.message)
+        report.restored += 1
+        touched.append((spec, rec))
+        return RecordResult(key, "restored", destination_id,
+                            after_image_hash=self.writer.version(restored) if restored else None)
+
+    # A writer may read versions and delete many records at once (`current_versions`,
+    # `delete_many`); otherwise a request per record.
+    def _versions(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Destination id -> version, for the records the destination still holds."""
+        if hasattr(self.writer, "current_versions"):
+            return self.writer.current_versions(spec, ids)
+        return versions_one_by_one(self.writer, spec, ids)
+
+    def _delete_all(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Delete in the order given; destination id -> why it could not be."""
+        if not ids:
+            return {}
+        if not hasattr(self.writer, "delete_many"):
+            return delete_one_by_one(self.writer, spec, ids)
+        try:
+            return self.writer.delete_many(spec, ids)
+        except ApiError as error:  # the whole request refused
+            return {destination_id: error.message for destination_id in ids}
+
     def _check_rolled_back(self, touched: Iterable[tuple[ObjectSpec, dict[str, Any]]]
                            ) -> list[str]:
-        """The destination holds what it held before the run, record by record."""
+        """The destination holds what it held before the run, record by record: what
+        the run created is gone (read back in bulk), what it updated is as before."""
         problems = []
+        created: dict[str, tuple[ObjectSpec, list[dict[str, Any]]]] = {}
         for spec, rec in touched:
+            if rec["action"] == "created":
+                created.setdefault(spec.name, (spec, []))[1].append(rec)
+                continue
             current = self.writer.read(spec, rec["destination_id"])
-            if rec["action"] == "created" and current is not None:
-                problems.append(f"{spec.name} {rec['source_key']}: still present after delete")
-            if rec["action"] == "updated":
-                before = json.loads(rec["before_image"] or "{}")
-                if current is None:
-                    problems.append(f"{spec.name} {rec['source_key']}: gone after restore")
-                    continue
-                diff = {k: (v, current.get(k)) for k, v in before.items()
-                        if current.get(k) != v}
-                if diff:
-                    problems.append(f"{spec.name} {rec['source_key']}: differs from its "
-                                    f"before-image in {sorted(diff)}")
+            before = json.loads(rec["before_image"] or "{}")
+            if current is None:
+                problems.append(f"{spec.name} {rec['source_key']}: gone after restore")
+                continue
+            diff = {k: (v, current.get(k)) for k, v in before.items() if current.get(k) != v}
+            if diff:
+                problems.append(f"{spec.name} {rec['source_key']}: differs from its "
+                                f"before-image in {sorted(diff)}")
+        for spec, recs in created.values():
+            still = self._versions(spec, [r["destination_id"] for r in recs])
+            problems += [f"{spec.name} {r['source_key']}: still present after delete"
+                         for r in recs if r["destination_id"] in still]
         return problems

@@ -464,9 +464,16 @@ def test_rollback_returns_dataverse_to_its_state_before_each_run_except_a_person
     assert without(now, "contacts", edited_id) == without(after_full, "contacts", edited_id)
     assert now["contacts"][edited_id]["jobtitle"] == "Edited by a person"
 
+    before = dv.stats()["requests"]
     undo_full = m.runner().rollback(full.run_id)
+    requests = dv.stats()["requests"] - before
     assert undo_full.mismatches == []
     assert [e["source_key"] for e in undo_full.edited_since] == [edited_key]
+    # the users' fields are restored one at a time (write, read back, check: 3 requests
+    # each); the 875 records the run created are read, deleted and checked in bulk, a
+    # few requests per table, not a request per record
+    assert undo_full.deleted > 800 and undo_full.restored == 20
+    assert requests - 3 * undo_full.restored < undo_full.deleted / 25
     now = m.snapshot()
     assert without(now, "contacts", edited_id) == without(fresh, "contacts", edited_id)
     assert list(now["contacts"]) == [edited_id]

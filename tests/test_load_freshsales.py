@@ -133,9 +133,17 @@ def test_a_delta_writes_exactly_the_changes_and_rollbacks_undo_both_runs(migrati
         assert mismatched == ([edited] if obj == "contacts" else []), obj
 
     # and then the first run: only the edited record stays, reported
+    contacts = len(m.records("contacts"))
+    before = m.fs.stats()
     result = m.cli("rollback", first)
     assert f"(id {edited}) was edited" in result.stdout
     assert [c["id"] for c in m.records("contacts")] == [edited]
+    # contacts and deals go through bulk_destroy (100 a request), not a DELETE each
+    after = m.fs.stats()
+    bulk_destroys = (after["by_endpoint"].get("contacts/bulk_destroy", 0)
+                     - before["by_endpoint"].get("contacts/bulk_destroy", 0))
+    assert bulk_destroys == -(-(contacts - 1) // 100)
+    assert after["by_endpoint"].get("contacts/:id") == before["by_endpoint"].get("contacts/:id")
     assert all(not m.records(obj) for obj in OBJECTS if obj != "contacts")
 
 

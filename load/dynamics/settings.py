@@ -50,6 +50,9 @@ FULL_LISTING_AT = 2000
 # WinOpportunity answers nothing useful when its connection drops: the writer
 # re-reads the states and wins what is still open, at most this many rounds
 WIN_ROUNDS = 6
+# A rollback deletes in `$batch`es; an operation answered 5xx or 429 goes again,
+# at most this many rounds in all (the `$batch` itself is retried by the HTTP client)
+DELETE_ROUNDS = 3
 
 # Tables whose documented messages include CreateMultiple/UpsertMultiple; the
 # others go through $batch (observed per table in the entity reference)

@@ -43,14 +43,15 @@ from typing import Any
 import duckdb
 
 from load.dynamics import preflight as dynamics_preflight
+from load.dynamics import settings
 from load.dynamics.auth import AuthError
 from load.dynamics.objects import ObjectMap, Prepared, object_maps
-from load.dynamics.odata import DataverseClient
+from load.dynamics.odata import BatchOp, DataverseClient
 from load.dynamics.opportunities import OpportunityWriter
 from load.dynamics.payloads import (RowProblem, Targets, before_image, build_body,
                                     document_body, document_size, files_dir_of, has_document,
                                     restore_body)
-from load.dynamics.reader import Reader
+from load.dynamics.reader import Reader, fold
 from load.dynamics.sender import Item, Sender
 from load.dynamics.state import DESTINATION, State, active_currencies
 from load.dynamics.verify import compare
@@ -196,6 +197,42 @@ class DynamicsWriter:
         self.client.delete(f"{omap.entity_set}({destination_id})")
         if omap.logical == "uomschedule":
             self.state.forget_units(destination_id)  # its units went with it
+
+    # --- rollback in bulk (the runner uses these when a writer has them) ------------------
+    def current_versions(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Destination id -> version, for those of `ids` the destination still holds:
+        bulk reads (a few `$filter`s in one `$batch`), not a request per record."""
+        omap = self.maps[spec.name]
+        found = self.reader.by_values(omap.entity_set, omap.primary_id, ids,
+                                      [omap.primary_id, "versionnumber"], lookup_names=False)
+        return {i: self.version(found[fold(i)][0]) for i in ids if fold(i) in found}
+
+    def delete_many(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Delete these records in `$batch`es, in the order given; destination id -> the
+        service's message for each it refused (one already gone counts as deleted)."""
+        omap = self.maps[spec.name]
+        if omap.update_only:
+            raise RuntimeError(f"{omap.logical} records are never deleted by the loader")
+        refused: dict[str, str] = {}
+        remaining = list(ids)
+        for _ in range(settings.DELETE_ROUNDS):
+            results = self.sender.run(omap.entity_set, [
+                BatchOp("DELETE", f"{omap.entity_set}({i})") for i in remaining])
+            again = []
+            for i, result in zip(remaining, results):
+                if result.ok or result.status == 404:
+                    refused.pop(i, None)
+                    continue
+                refused[i] = result.error
+                if result.status >= 500 or result.status == 429:
+                    again.append(i)  # the service's trouble, not the record's
+            if not again:
+                break
+            remaining = again
+        if omap.logical == "uomschedule":
+            for i in ids:
+                self.state.forget_units(i)  # its units went with it
+        return refused
 
     def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
                 ) -> None:

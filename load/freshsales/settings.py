@@ -22,6 +22,10 @@ RESERVE = 5
 
 PER_PAGE = 100  # list views: max per_page (assumed)
 BULK_UPSERT_RECORDS = 100  # bulk_upsert batch size limit (assumed)
+# POST /api/<contacts|deals>/bulk_destroy {"selected_ids": [...]} (documented for
+# contacts; deals assumed the same): ids per request (assumed), and that it deletes
+# before it answers (assumed: a rollback reads the listing after to check)
+BULK_DESTROY_RECORDS = 100
 
 # --- How the marts land in Freshsales (our mapping choices, in one place) ---------------
 # list views that together hold every contact / deal (documented view names)

@@ -25,7 +25,7 @@ from load.freshsales.client import FreshsalesClient
 from load.freshsales.rows import RowShaper
 from load.http import AmbiguousWrite, ApiError, GaveUp
 from load.ledger import RecordResult
-from load.model import ObjectSpec, WriteBatch
+from load.model import ObjectSpec, WriteBatch, delete_one_by_one, versions_one_by_one
 
 BULK = ("contacts", "deals")
 
@@ -309,6 +309,30 @@ class FreshsalesWriter:
         except ApiError as error:
             if error.status != 404:
                 raise
+
+    # --- rollback in bulk where Freshsales allows it (the runner uses these) ---------------
+    def current_versions(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Destination id -> version of those the account still holds: many contacts
+        or deals from one listing (a request per 100, as each load phase reads them),
+        the others and a few a read each."""
+        if spec.name not in BULK or len(ids) <= settings.PER_PAGE:
+            return versions_one_by_one(self, spec, ids)
+        wanted = set(ids)
+        return {str(r["id"]): self.version(r) for r in self.views.records(spec.name)
+                if str(r.get("id")) in wanted}
+
+    def delete_many(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Contacts and deals through `bulk_destroy` (100 a request), the others one at
+        a time; destination id -> why one could not be deleted."""
+        if spec.name not in BULK:
+            return delete_one_by_one(self, spec, ids)
+        route, _ = objects.ROUTES[spec.name]
+        step = settings.BULK_DESTROY_RECORDS
+        for start in range(0, len(ids), step):
+            chunk = ids[start:start + step]
+            # deleting what is already gone again is harmless: safe to retry
+            self.client.post(f"{route}/bulk_destroy", {"selected_ids": chunk}, idempotent=True)
+        return {}
 
     def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
                 ) -> None:
