@@ -7,11 +7,16 @@ Freshsales account, then runs the CLI and looks at what the sandbox holds.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
+import duckdb
 import pytest
 
+from load.destinations import open_writer
+from load.http import ApiError
+from load.runner import Runner
 from tests.conftest import start_cli
 from tests.freshsales_story import Migration, assert_destination_matches_marts
 
@@ -206,3 +211,25 @@ def test_nothing_loads_without_a_confirmed_field_map(migration):
     m.cli("load", "--to", "freshsales", "--only", "contacts")
     assert len(m.records("contacts")) == len(m.mart(
         "select * from freshsales.freshsales__contacts"))
+
+
+def test_an_account_without_bulk_destroy_is_rolled_back_a_record_at_a_time(migration):
+    """bulk_destroy for deals is assumed from the contacts one: where the account
+    answers 404, the rollback deletes one record at a time and still ends clean."""
+    m = migration
+    m.cli("load", "--to", "freshsales")
+    run = m.ledger("select run_id from ledger.runs")[0][0]
+    with duckdb.connect(str(m.workspace / "warehouse.duckdb")) as con:
+        writer = open_writer("freshsales", con, env={**os.environ, **m.env},
+                             files_dir=m.workspace / "files")
+        post = writer.client.post
+
+        def no_bulk_destroy(path, body, **kwargs):
+            if path.endswith("/bulk_destroy"):
+                raise ApiError(404, "Not Found")
+            return post(path, body, **kwargs)
+
+        writer.client.post = no_bulk_destroy
+        report = Runner(con, writer).rollback(run)
+    assert report.mismatches == [] and report.deleted > 800
+    assert all(not m.records(obj) for obj in OBJECTS)

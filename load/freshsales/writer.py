@@ -330,8 +330,14 @@ class FreshsalesWriter:
         step = settings.BULK_DESTROY_RECORDS
         for start in range(0, len(ids), step):
             chunk = ids[start:start + step]
-            # deleting what is already gone again is harmless: safe to retry
-            self.client.post(f"{route}/bulk_destroy", {"selected_ids": chunk}, idempotent=True)
+            try:
+                # deleting what is already gone again is harmless: safe to retry
+                self.client.post(f"{route}/bulk_destroy", {"selected_ids": chunk},
+                                 idempotent=True)
+            except ApiError as error:
+                if error.status not in (404, 405):  # an account without the endpoint:
+                    raise                           # one DELETE per record, as before
+                return delete_one_by_one(self, spec, ids[start:])
         return {}
 
     def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
