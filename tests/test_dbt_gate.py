@@ -85,21 +85,19 @@ def test_payments_can_become_structured_notes_instead_of_deals(workspace):
     assert sample.startswith("Payment_History")
 
 
-@pytest.mark.parametrize("destination", ["dynamics"])
-def test_people_sharing_a_user_account_become_one_owner(staged, destination):
-    ana = query(staged, "select staff_ids, practitioner_ids, user_ids, first_name, last_name "
-                        "from intermediate.int_people__deduplicated "
-                        "where email = 'ana.lopez@tutoring.example.com'")
+def test_people_sharing_a_user_account_become_one_owner(dynamics_built):
+    ana = query(dynamics_built, "select staff_ids, practitioner_ids, user_ids, first_name, "
+                                "last_name from intermediate.int_people__deduplicated "
+                                "where email = 'ana.lopez@tutoring.example.com'")
     assert ana == [(["1"], ["1"], ["3"], "Ana", "López")]
 
 
-@pytest.mark.parametrize("destination", ["freshsales"])
-def test_lineage_runs_from_bizstim_endpoints_to_destination_objects(staged, destination, tmp_path):
+def test_lineage_runs_from_bizstim_endpoints_to_destination_objects(freshsales_staged, tmp_path):
     from bizstim_migrate.transform import run_dbt
     from bizstim_migrate.workspace import Workspace
 
     workspace = tmp_path / "workspace"
-    shutil.copytree(staged, workspace)
+    shutil.copytree(freshsales_staged[2], workspace)
 
     outcome = run_dbt(Workspace(workspace), "docs generate")
     assert outcome.success
