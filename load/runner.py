@@ -338,9 +338,11 @@ class Runner:
         undo = self.ledger.start_run(self.destination, "rollback", rollback_of=run_id)
         report = RollbackReport(run_id=undo, rolled_back=run_id)
         touched: list[tuple[ObjectSpec, dict[str, Any]]] = []
+        by_object: dict[str, list[dict[str, Any]]] = {}
+        for rec in self.ledger.records_of_run(run_id, ("created", "updated")):
+            by_object.setdefault(rec["object"], []).append(rec)
         for spec in reversed(self.writer.objects()):
-            records = [r for r in self.ledger.records_of_run(run_id, ("created", "updated"))
-                       if r["object"] == spec.name]
+            records = by_object.get(spec.name, [])
             if not records:
                 continue
             ours = self.ledger.last_versions(self.destination, spec.name)
