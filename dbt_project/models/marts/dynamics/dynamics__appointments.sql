@@ -34,7 +34,8 @@ select
     sessions.ends_at as scheduledend,
     sessions.starts_at as actualstart,
     sessions.ends_at as actualend,
-    people.owner_systemuserid
+    people.owner_systemuserid,
+    {{ session_completed('sessions') }} as is_completed
 from sessions
 inner join people on sessions.client_id = people.bizstim_client_id
 left join {{ ref('stg_bizstim__services') }} as services

@@ -17,6 +17,8 @@ select
     payments.payment_kind,
     'Bizstim ' || payments.payment_kind || ' payment' as line_productdescription,
     true as line_isproductoverridden,
+    true as line_ispriceoverridden,
+    false as isrevenuesystemcalculated,
     1 as line_quantity,
     payments.amount as line_priceperunit
 from {{ ref('int_payments__classified') }} as payments

@@ -39,7 +39,14 @@ select
         end,
         contacts.owner_id
     ) as owner_id,
-    sessions.is_confirmed
+    sessions.is_confirmed,
+    {{ session_completed('sessions') }} as is_completed,
+    'Contact' as targetable_type,
+    '{{ var("freshsales_activity_type") }}' as activity_type,
+    case
+        when {{ session_completed('sessions') }}
+            then '{{ var("freshsales_completed_outcome") }}'
+    end as outcome
 from sessions
 inner join {{ ref('freshsales__contacts') }} as contacts
     on sessions.client_id = contacts.bizstim_client_id

@@ -28,7 +28,8 @@ select
     max(payments.payment_date) as closed_date,
     min(payments.payment_date) as cf_first_payment_date,
     count(*) as cf_payment_count,
-    contacts.owner_id
+    contacts.owner_id,
+    '{{ var("freshsales_won_stage") }}' as deal_stage
 from payments
 inner join contacts on payments.client_id = contacts.bizstim_client_id
 group by contacts.bizstim_client_id, contacts.first_name, contacts.last_name, contacts.owner_id

@@ -8,7 +8,8 @@ select
     files.stored_size_bytes as size_bytes,
     files.sha256,
     files.stored_path,
-    files.uploaded_at
+    files.uploaded_at,
+    'Contact' as targetable_type
 from {{ ref('stg_bizstim__client_files') }} as files
 inner join {{ ref('freshsales__contacts') }} as contacts
     on files.client_id = contacts.bizstim_client_id

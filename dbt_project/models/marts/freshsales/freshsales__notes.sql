@@ -14,7 +14,8 @@ select
     end
     || coalesce('; client since ' || cast(parts.client_start_date as varchar), '') || '.)'
         as description,
-    parts.client_start_date as original_date
+    parts.client_start_date as original_date,
+    'Contact' as targetable_type
 from {{ ref('int_client_notes__parts') }} as parts
 inner join {{ ref('freshsales__contacts') }} as contacts
     on parts.client_id = contacts.bizstim_client_id

@@ -17,7 +17,8 @@ select
         || coalesce(' | ' || payments.payment_note, ''),
         chr(10) order by payments.payment_date, payments.payment_id
     ) as description,
-    count(*) as payment_count
+    count(*) as payment_count,
+    'Contact' as targetable_type
 from payments
 inner join {{ ref('freshsales__contacts') }} as contacts
     on payments.client_id = contacts.bizstim_client_id
