@@ -1,7 +1,8 @@
 """What the Dynamics writer loads, in load order: for each phase, the mart it
-reads, the Dataverse table it writes, how a record is named (alternate key,
-an id derived from the Bizstim key, or the id itself) and every mart column's
-Dataverse column.
+reads, the Dataverse table it writes and how a record is named (alternate key,
+an id derived from the Bizstim key, or the id itself). Which mart column fills
+which Dataverse column is the mart contract's `meta` (load/contract.py); a
+`Field` is one of those, as the writer sends it.
 
 A `Field` maps one mart column; `via` says how a lookup's target is found:
 - "id": the mart holds the target's guid (owners: resolved system users);
@@ -18,9 +19,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from load.contract import DestinationField, Model, contracts
 from load.dynamics import settings
-from load.dynamics.preflight import logical_name
 from load.model import ObjectSpec, ParentRef
+
+
+def logical_name(prefix: str, name: str) -> str:
+    """A custom column's logical name: the publisher prefix and the contract's
+    field name (bizstimclientid -> new_bizstimclientid)."""
+    return prefix + name.replace("_", "")
 
 # entity sets of the tables a lookup may point at
 ENTITY_SETS = {
@@ -35,7 +42,7 @@ ENTITY_SETS = {
 
 @dataclass(frozen=True)
 class Field:
-    column: str  # mart column ("" for a constant)
+    column: str  # mart column
     attribute: str  # Dataverse column (for a lookup: the lookup column)
     kind: str = "text"  # text | money | int | bool | datetime | date | lookup | state
     via: str | None = None  # lookups: id | parent:<object> | currency | unit:<column>
@@ -43,7 +50,6 @@ class Field:
     nav: str | None = None  # lookups: the navigation property (default: attribute)
     create_only: bool = False  # sent only when the record is created
     write: bool = True  # False: compared by verify only (the service derives it)
-    constant: Any = None  # a value that is not in the mart
     states: dict[Any, tuple[int, int]] | None = None  # kind state: mart value -> pair
     read_as: str | None = None  # compared with another column (overriddencreatedon)
 
@@ -118,188 +124,114 @@ def line_id(payment_key: str) -> str:
     return str(uuid.uuid5(settings.ID_NAMESPACE, f"opportunityproduct:{payment_key}"))
 
 
-LINE_FIELDS = (
-    Field("line_productdescription", "productdescription"),
-    Field("line_isproductoverridden", "isproductoverridden", "bool"),
-    Field("line_quantity", "quantity", "money"),
-    Field("line_priceperunit", "priceperunit", "money"),
-    Field("", "ispriceoverridden", "bool", constant=True),
+def fields_of(model: Model, prefix: str, record: str | None = None) -> tuple[Field, ...]:
+    """The contract's destination fields of a mart, as the writer sends them
+    (custom columns under the publisher prefix)."""
+    found = []
+    for f in model.fields(record):
+        found.append(Field(
+            f.column, logical_name(prefix, f.field) if f.is_custom else f.field,
+            f.kind if f.kind in ("lookup", "state") else f.value, via=f.via, target=f.target,
+            nav=f.nav, create_only=f.create_only, write=f.write, states=f.states,
+            read_as=f.read_as))
+    return tuple(found)
+
+
+def key_attribute(model: Model, prefix: str) -> str | None:
+    key = model.key_field
+    return None if key is None else logical_name(prefix, key.field) if key.is_custom \
+        else key.field
+
+
+def line_map() -> ObjectMap:
+    """An opportunity's line: the mart columns the contract gives the
+    opportunityproduct record, written under an id derived from the payment."""
+    model = contracts("dynamics")["dynamics__opportunities"]
+    return ObjectMap(
+        ObjectSpec("opportunity_lines", "dynamics.dynamics__opportunities", "bizstim_payment_id"),
+        "opportunityproduct", "opportunityproducts", "opportunityproductid", "uuid",
+        fields_of(model, "", record="opportunityproduct"),
+        bulk="opportunityproduct" in settings.BULK_MESSAGE_TABLES)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Where a phase writes, and how its records are named: not mapping (the
+    contract says which columns go where), the table's own API facts."""
+
+    name: str
+    mart: str
+    key: str  # the mart column holding the Bizstim key
+    logical: str
+    entity_set: str
+    primary_id: str
+    address: str  # key | uuid | id
+    label: str
+    parents: tuple[ParentRef, ...] = ()
+    update_only: bool = False
+    adopt_by_name: bool = False
+    heavy: tuple[str, ...] = ()
+    extra_read: tuple[str, ...] = ()
+
+
+TO_PEOPLE = (ParentRef("regarding_contact_id", "contacts"), ParentRef("regarding_lead_id", "leads"))
+# every phase in load order
+TABLES = (
+    Table("systemusers", "dynamics__systemuser_updates", "systemuserid", "systemuser",
+          "systemusers", "systemuserid", "id", "System users (custom columns)",
+          update_only=True),
+    Table("unit_groups", "dynamics__unit_groups", "bizstim_unit_group_key", "uomschedule",
+          "uomschedules", "uomscheduleid", "uuid", "Unit group", adopt_by_name=True),
+    Table("price_lists", "dynamics__price_lists", "bizstim_price_list_key", "pricelevel",
+          "pricelevels", "pricelevelid", "uuid", "Price list", adopt_by_name=True),
+    Table("products", "dynamics__products", "bizstim_service_id", "product", "products",
+          "productid", "key", "Products",
+          parents=(ParentRef("bizstim_unit_group_key", "unit_groups"),)),
+    Table("price_list_items", "dynamics__price_list_items", "bizstim_service_id",
+          "productpricelevel", "productpricelevels", "productpricelevelid", "uuid",
+          "Price list items",
+          parents=(ParentRef("bizstim_service_id", "products"),
+                   ParentRef("bizstim_price_list_key", "price_lists"),
+                   ParentRef("bizstim_unit_group_key", "unit_groups"))),
+    Table("contacts", "dynamics__contacts", "bizstim_client_id", "contact", "contacts",
+          "contactid", "key", "Contacts"),
+    Table("leads", "dynamics__leads", "bizstim_client_id", "lead", "leads", "leadid", "key",
+          "Leads"),
+    Table("opportunities", "dynamics__opportunities", "bizstim_payment_id", "opportunity",
+          "opportunities", "opportunityid", "key",
+          "Opportunities (closed-won, with their line)",
+          parents=(ParentRef("bizstim_client_id", "contacts"),),
+          extra_read=("statecode", "statuscode")),
+    Table("annotations", "dynamics__annotations", "bizstim_annotation_key", "annotation",
+          "annotations", "annotationid", "key", "Notes and files", parents=TO_PEOPLE,
+          heavy=("documentbody",), extra_read=("filesize",)),
+    Table("appointments", "dynamics__appointments", "bizstim_session_id", "appointment",
+          "appointments", "activityid", "key", "Appointments (sessions)", parents=TO_PEOPLE),
 )
 
 
-def _people(prefix: str, entity: str) -> tuple[Field, ...]:
-    fields = [
-        Field("bizstim_client_id", logical_name(prefix, "bizstim_client_id")),
-        Field("firstname", "firstname"), Field("lastname", "lastname"),
-        Field("emailaddress1", "emailaddress1"), Field("emailaddress2", "emailaddress2"),
-        Field("telephone1", "telephone1"), Field("mobilephone", "mobilephone"),
-        Field("address1_line1", "address1_line1"), Field("address1_line2", "address1_line2"),
-        Field("address1_city", "address1_city"),
-        Field("address1_stateorprovince", "address1_stateorprovince"),
-        Field("address1_postalcode", "address1_postalcode"),
-        Field("address1_country", "address1_country"),
-        Field("owner_systemuserid", "ownerid", "lookup", via="id", target="systemuser"),
-        Field("bizstim_status", logical_name(prefix, "bizstim_status")),
-        Field("availability_slot_data", logical_name(prefix, "availability_slot_data")),
-    ]
-    if entity == "contact":
-        fields.append(Field("telephone2", "telephone2"))
-    else:
-        fields.append(Field("subject", "subject"))
-    return tuple(fields)
-
-
-def _regarding(attribute: str, nav: str) -> tuple[Field, ...]:
-    return (
-        Field("regarding_contact_id", attribute, "lookup", via="parent:contacts",
-              target="contact", nav=nav.format(target="contact")),
-        Field("regarding_lead_id", attribute, "lookup", via="parent:leads", target="lead",
-              nav=nav.format(target="lead")),
-    )
-
-
 def object_maps(prefix: str, batch_size: int | None = None) -> list[ObjectMap]:
-    """Every phase in load order."""
+    """Every phase in load order, its fields read from the mart contracts."""
+    declared = contracts("dynamics")
+    maps = []
+    for table in TABLES:
+        model = declared[table.mart]
+        spec = ObjectSpec(table.name, f"dynamics.{table.mart}", table.key, table.parents,
+                          batch_size or settings.MAX_BULK_RECORDS, table.label)
+        maps.append(ObjectMap(
+            spec, table.logical, table.entity_set, table.primary_id, table.address,
+            fields_of(model, prefix), key_attribute=key_attribute(model, prefix),
+            bulk=table.logical in settings.BULK_MESSAGE_TABLES,
+            update_only=table.update_only, adopt_by_name=table.adopt_by_name,
+            heavy=table.heavy, extra_read=table.extra_read))
+    return maps
 
-    def spec(name, mart, key, parents=(), size=settings.MAX_BULK_RECORDS, label=""):
-        return ObjectSpec(name, f"dynamics.{mart}", key, tuple(parents),
-                          batch_size or size, label)
 
-    custom = lambda column: logical_name(prefix, column)  # noqa: E731
-    to_contacts = ParentRef("regarding_contact_id", "contacts")
-    to_leads = ParentRef("regarding_lead_id", "leads")
-    return [
-        ObjectMap(
-            spec("systemusers", "dynamics__systemuser_updates", "systemuserid",
-                 label="System users (custom columns)"),
-            "systemuser", "systemusers", "systemuserid", "id", (
-                Field("practitioner_wage", custom("practitioner_wage"), "money"),
-                Field("bizstim_role", custom("bizstim_role")),
-                Field("staff_type", custom("staff_type")),
-                Field("bizstim_staff_id", custom("bizstim_staff_id")),
-                Field("bizstim_practitioner_ids", custom("bizstim_practitioner_ids")),
-                Field("bizstim_person_key", custom("bizstim_person_key")),
-            ), update_only=True),
-        ObjectMap(
-            spec("unit_groups", "dynamics__unit_groups", "bizstim_unit_group_key",
-                 label="Unit group"),
-            "uomschedule", "uomschedules", "uomscheduleid", "uuid", (
-                Field("name", "name"), Field("baseuomname", "baseuomname"),
-                Field("description", "description"),
-            ), bulk="uomschedule" in settings.BULK_MESSAGE_TABLES, adopt_by_name=True),
-        ObjectMap(
-            spec("price_lists", "dynamics__price_lists", "bizstim_price_list_key",
-                 label="Price list"),
-            "pricelevel", "pricelevels", "pricelevelid", "uuid", (
-                Field("name", "name"), Field("description", "description"),
-                Field("currency_code", "transactioncurrencyid", "lookup", via="currency",
-                      target="transactioncurrency"),
-            ), bulk="pricelevel" in settings.BULK_MESSAGE_TABLES, adopt_by_name=True),
-        ObjectMap(
-            spec("products", "dynamics__products", "bizstim_service_id",
-                 [ParentRef("bizstim_unit_group_key", "unit_groups")], label="Products"),
-            "product", "products", "productid", "key", (
-                Field("bizstim_service_id", custom("bizstim_service_id")),
-                Field("name", "name"), Field("productnumber", "productnumber"),
-                Field("description", "description"),
-                Field("service_group_id", custom("service_group_id")),
-                Field("service_session_count", custom("service_session_count"), "int"),
-                Field("default_practitioner_wage", custom("default_practitioner_wage"),
-                      "money"),
-                Field("quantitydecimal", "quantitydecimal", "int"),
-                Field("bizstim_unit_group_key", "defaultuomscheduleid", "lookup",
-                      via="parent:unit_groups", target="uomschedule"),
-                Field("default_unit_name", "defaultuomid", "lookup",
-                      via="unit:bizstim_unit_group_key", target="uom"),
-                Field("is_active", "statecode", "state", states={True: (0, 1), False: (1, 2)}),
-            ), key_attribute=custom("bizstim_service_id"),
-            bulk="product" in settings.BULK_MESSAGE_TABLES),
-        ObjectMap(
-            spec("price_list_items", "dynamics__price_list_items", "bizstim_service_id",
-                 [ParentRef("bizstim_service_id", "products"),
-                  ParentRef("bizstim_price_list_key", "price_lists"),
-                  ParentRef("bizstim_unit_group_key", "unit_groups")],
-                 label="Price list items"),
-            "productpricelevel", "productpricelevels", "productpricelevelid", "uuid", (
-                Field("amount", "amount", "money"),
-                Field("pricingmethodcode", "pricingmethodcode", "int"),
-                Field("bizstim_price_list_key", "pricelevelid", "lookup",
-                      via="parent:price_lists", target="pricelevel"),
-                Field("bizstim_service_id", "productid", "lookup", via="parent:products",
-                      target="product"),
-                Field("unit_name", "uomid", "lookup", via="unit:bizstim_unit_group_key",
-                      target="uom"),
-                # the service takes the price list's currency
-                Field("currency_code", "transactioncurrencyid", "lookup", via="currency",
-                      target="transactioncurrency", write=False),
-            ), bulk="productpricelevel" in settings.BULK_MESSAGE_TABLES),
-        ObjectMap(
-            spec("contacts", "dynamics__contacts", "bizstim_client_id", label="Contacts"),
-            "contact", "contacts", "contactid", "key", _people(prefix, "contact"),
-            key_attribute=custom("bizstim_client_id"),
-            bulk="contact" in settings.BULK_MESSAGE_TABLES),
-        ObjectMap(
-            spec("leads", "dynamics__leads", "bizstim_client_id", label="Leads"),
-            "lead", "leads", "leadid", "key", _people(prefix, "lead"),
-            key_attribute=custom("bizstim_client_id"),
-            bulk="lead" in settings.BULK_MESSAGE_TABLES),
-        ObjectMap(
-            spec("opportunities", "dynamics__opportunities", "bizstim_payment_id",
-                 [ParentRef("bizstim_client_id", "contacts")],
-                 label="Opportunities (closed-won, with their line)"),
-            "opportunity", "opportunities", "opportunityid", "key", (
-                Field("bizstim_payment_id", custom("bizstim_payment_id")),
-                Field("name", "name"),
-                Field("estimatedvalue", "estimatedvalue", "money"),
-                Field("actualvalue", "actualvalue", "money"),
-                Field("actualclosedate", "actualclosedate", "date"),
-                Field("original_payment_date", custom("original_payment_date"), "date"),
-                Field("original_payment_date", "overriddencreatedon", "date", create_only=True,
-                      read_as="createdon"),
-                Field("currency_code", "transactioncurrencyid", "lookup", via="currency",
-                      target="transactioncurrency"),
-                Field("owner_systemuserid", "ownerid", "lookup", via="id", target="systemuser"),
-                Field("bizstim_client_id", "customerid", "lookup", via="parent:contacts",
-                      target="contact", nav="customerid_contact"),
-                Field("bizstim_client_id", "parentcontactid", "lookup", via="parent:contacts",
-                      target="contact"),
-                Field("payment_kind", custom("payment_kind")),
-                Field("", "isrevenuesystemcalculated", "bool", constant=False),
-            ), key_attribute=custom("bizstim_payment_id"),
-            bulk="opportunity" in settings.BULK_MESSAGE_TABLES,
-            extra_read=("statecode", "statuscode")),
-        ObjectMap(
-            spec("annotations", "dynamics__annotations", "bizstim_annotation_key",
-                 [to_contacts, to_leads], label="Notes and files"),
-            "annotation", "annotations", "annotationid", "key", (
-                Field("bizstim_annotation_key", custom("bizstim_annotation_key")),
-                Field("subject", "subject"), Field("notetext", "notetext"),
-                Field("isdocument", "isdocument", "bool"),
-                Field("filename", "filename"), Field("mimetype", "mimetype"),
-                *_regarding("objectid", "objectid_{target}"),
-                Field("overriddencreatedon", "overriddencreatedon", "datetime",
-                      create_only=True, read_as="createdon"),
-            ), key_attribute=custom("bizstim_annotation_key"),
-            bulk="annotation" in settings.BULK_MESSAGE_TABLES,
-            heavy=("documentbody",), extra_read=("filesize",)),
-        ObjectMap(
-            spec("appointments", "dynamics__appointments", "bizstim_session_id",
-                 [to_contacts, to_leads], label="Appointments (sessions)"),
-            "appointment", "appointments", "activityid", "key", (
-                Field("bizstim_session_id", custom("bizstim_session_id")),
-                Field("subject", "subject"), Field("description", "description"),
-                Field("scheduledstart", "scheduledstart", "datetime"),
-                Field("scheduledend", "scheduledend", "datetime"),
-                Field("actualstart", "actualstart", "datetime"),
-                Field("actualend", "actualend", "datetime"),
-                Field("scheduledstart", "overriddencreatedon", "datetime", create_only=True,
-                      read_as="createdon"),
-                Field("owner_systemuserid", "ownerid", "lookup", via="id", target="systemuser"),
-                *_regarding("regardingobjectid", "regardingobjectid_{target}_appointment"),
-                Field("", "statecode", "state", constant=settings.APPOINTMENT_COMPLETED),
-            ), key_attribute=custom("bizstim_session_id"),
-            bulk="appointment" in settings.BULK_MESSAGE_TABLES),
-    ]
+def custom_columns(prefix: str) -> list[tuple[str, DestinationField]]:
+    """(table logical name, field) of every custom column the marts fill."""
+    declared = contracts("dynamics")
+    return [(table.logical, f) for table in TABLES for f in declared[table.mart].fields()
+            if f.is_custom]
 
 
 @dataclass

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from load.dynamics import settings
-from load.dynamics.objects import LINE_FIELDS, ObjectMap, line_id
+from load.dynamics.objects import ObjectMap, line_id, line_map
 from load.dynamics.odata import BatchOp
 from load.dynamics.payloads import RowProblem, before_image, build_body, restore_body
 from load.dynamics.reader import fold
@@ -29,35 +29,34 @@ from load.dynamics.sender import Item
 from load.dynamics.values import to_api
 from load.http import AmbiguousWrite, ApiError
 from load.ledger import RecordResult
-from load.model import ObjectSpec, WriteBatch
+from load.model import WriteBatch
 
 if TYPE_CHECKING:
     from load.dynamics.reader import Reader
     from load.dynamics.writer import DynamicsWriter
 
-LINE_MAP = ObjectMap(
-    ObjectSpec("opportunity_lines", "dynamics.dynamics__opportunity_products",
-               "bizstim_payment_id"),
-    "opportunityproduct", "opportunityproducts", "opportunityproductid", "uuid", LINE_FIELDS,
-    bulk="opportunityproduct" in settings.BULK_MESSAGE_TABLES)
-LINE_COLUMNS = ["opportunityproductid", *[f.attribute for f in LINE_FIELDS]]
+def line_columns() -> list[str]:
+    """What a read of an opportunity's lines selects (the contract's line fields)."""
+    return ["opportunityproductid", *[f.attribute for f in line_map().fields]]
 
 
 def lines_view(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An opportunity's lines as a before-image holds them (sorted, no versions)."""
-    return sorted(({name: line.get(name) for name in LINE_COLUMNS} for line in lines),
+    columns = line_columns()
+    return sorted(({name: line.get(name) for name in columns} for line in lines),
                   key=lambda line: line["opportunityproductid"])
 
 
 def lines_of(reader: "Reader", opportunity_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Opportunity id (case-folded) -> its lines."""
     return reader.by_values("opportunityproducts", "_opportunityid_value", opportunity_ids,
-                            [*LINE_COLUMNS, "versionnumber"])
+                            [*line_columns(), "versionnumber"])
 
 
 class OpportunityWriter:
     def __init__(self, writer: "DynamicsWriter") -> None:
         self.w = writer
+        self.lines = line_map()
 
     @property
     def client(self):
@@ -86,7 +85,7 @@ class OpportunityWriter:
             items.append(Item(key, omap.address_of(key), body))
             existing_lines = prepared.lines.get(fold(current[omap.primary_id]), []) \
                 if current else []
-            line_body = build_body(LINE_MAP, row, {}, w.targets, creating=True)
+            line_body = build_body(self.lines, row, {}, w.targets, creating=True)
             if not any(l["opportunityproductid"] == line_id(key) for l in existing_lines):
                 line_body["opportunityid@odata.bind"] = "/" + omap.address_of(key)
             lines[key] = Item(key, f"opportunityproducts({line_id(key)})", line_body)
@@ -106,7 +105,7 @@ class OpportunityWriter:
         outcomes = w.sender.upsert(omap, items)
         self._fail(results, batch, {k: o.error for k, o in outcomes.items() if not o.ok}, "")
         line_items = [lines[i.key] for i in items if i.key not in results]
-        outcomes = w.sender.upsert(LINE_MAP, line_items)
+        outcomes = w.sender.upsert(self.lines, line_items)
         self._fail(results, batch, {k: o.error for k, o in outcomes.items() if not o.ok},
                    "writing its line (it stays open)")
         # 4. close as won, 5. read back

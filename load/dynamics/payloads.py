@@ -68,12 +68,10 @@ class Targets:
 
 
 def field_value(f: Field, row: dict[str, Any]) -> Any:
-    return f.constant if not f.column else row.get(f.column)
+    return row.get(f.column)
 
 
 def state_pair(f: Field, row: dict[str, Any]) -> tuple[int, int] | None:
-    if not f.column:
-        return tuple(f.constant) if f.constant else None
     pair = (f.states or {}).get(row.get(f.column))
     return tuple(pair) if pair else None
 

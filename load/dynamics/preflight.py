@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from load.dynamics import settings
+from load.dynamics.objects import custom_columns, logical_name
 from load.dynamics.odata import BatchOp, DataverseClient, prefer
 from load.http import ApiError
 from load.meta import store_table
@@ -30,14 +31,13 @@ class CustomColumn:
         return f"{self.table}.{self.logical_name} ({self.attribute_type}{key})"
 
 
-def logical_name(prefix: str, column: str) -> str:
-    return prefix + column.replace("_", "")
-
-
 def required_columns(prefix: str) -> list[CustomColumn]:
-    return [CustomColumn(table, logical_name(prefix, column), kind, is_key)
-            for table, columns in settings.CUSTOM_COLUMNS.items()
-            for column, (kind, is_key) in columns.items()]
+    """Every custom column the mart contracts declare, once per table (contacts
+    and leads share theirs by name, not by table)."""
+    found = {(table, logical_name(prefix, f.field)): CustomColumn(
+        table, logical_name(prefix, f.field), str(f.type or "String"), f.key)
+        for table, f in custom_columns(prefix)}
+    return list(found.values())
 
 
 USER_COLUMNS = ["systemuserid", "internalemailaddress", "fullname", "isdisabled"]

@@ -70,48 +70,9 @@ ID_NAMESPACE = uuid.UUID("3f0c6a52-5d0e-4b8e-9a38-6f1f0b1c2d7e")
 # Opportunity status reasons (documented: Won = statecode 1, statuscode 3)
 OPPORTUNITY_OPEN = (0, 1)
 OPPORTUNITY_WON = (1, 3)
-# A completed appointment (documented: statecode 1, statuscode 3)
-APPOINTMENT_COMPLETED = (1, 3)
 # Activity party masks (documented): 5 required attendee, 7 organizer
 PARTY_REQUIRED = 5
 PARTY_ORGANIZER = 7
 
 # Refresh a token this long before it expires (ours)
 TOKEN_REFRESH_MARGIN_SECONDS = 60.0
-
-# Custom columns the marts fill, per table: mart column -> (attribute type,
-# is the alternate key). Their logical name is the publisher prefix plus the
-# column name without underscores (bizstim_client_id -> new_bizstimclientid).
-CUSTOM_COLUMNS = {
-    "systemuser": {
-        "practitioner_wage": ("Money", False),
-        "bizstim_role": ("String", False),
-        "staff_type": ("String", False),
-        "bizstim_staff_id": ("String", False),
-        "bizstim_practitioner_ids": ("String", False),
-        "bizstim_person_key": ("String", False),
-    },
-    "contact": {
-        "bizstim_client_id": ("String", True),
-        "bizstim_status": ("String", False),
-        "availability_slot_data": ("Memo", False),
-    },
-    "lead": {
-        "bizstim_client_id": ("String", True),
-        "bizstim_status": ("String", False),
-        "availability_slot_data": ("Memo", False),
-    },
-    "product": {
-        "bizstim_service_id": ("String", True),
-        "service_group_id": ("String", False),
-        "service_session_count": ("Integer", False),
-        "default_practitioner_wage": ("Money", False),
-    },
-    "opportunity": {
-        "bizstim_payment_id": ("String", True),
-        "original_payment_date": ("DateTime", False),
-        "payment_kind": ("String", False),
-    },
-    "annotation": {"bizstim_annotation_key": ("String", True)},
-    "appointment": {"bizstim_session_id": ("String", True)},
-}

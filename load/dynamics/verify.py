@@ -14,7 +14,7 @@ import hashlib
 from typing import Any
 
 from load.dynamics import settings
-from load.dynamics.objects import LINE_FIELDS, ObjectMap, line_id
+from load.dynamics.objects import ObjectMap, line_id, line_map
 from load.dynamics.payloads import RowProblem, Targets, field_value, state_pair
 from load.dynamics.values import normal, shown
 
@@ -64,10 +64,8 @@ def compare(omap: ObjectMap, row: dict[str, Any], record: dict[str, Any], parent
         if line is None:
             diffs["line"] = ("present", None)
         else:
-            line_map = ObjectMap(omap.spec, "opportunityproduct", "opportunityproducts",
-                                 "opportunityproductid", "uuid", LINE_FIELDS)
             diffs.update({f"line.{name}": pair for name, pair in
-                          differences(line_map, row, line, {}, targets).items()})
+                          differences(line_map(), row, line, {}, targets).items()})
         got = (record.get("statecode"), record.get("statuscode"))
         if got != settings.OPPORTUNITY_WON:
             diffs["statecode"] = (list(settings.OPPORTUNITY_WON), list(got))
