@@ -3,7 +3,7 @@
 -- (other_phones, sorted so a payload hash does not move), and the ones that
 -- could not be read are kept as sent.
 with numbers as (
-    select * from {{ ref('stg_bizstim__phone_numbers') }}
+    select * from {{ ref('int_phone_numbers__parsed') }}
 ),
 
 raw_lists as (
