@@ -2,7 +2,8 @@
     freshsales_meta / dynamics_meta. Before the first preflight (a fresh
     workspace, the tests) the shipped seed stands in, so the project always
     builds; the source wins as soon as it exists. Both are declared while
-    parsing so the lineage shows them. -#}
+    parsing so the lineage shows them. Only the staging models
+    (models/staging/destinations) call it; the rest of the project reads them. -#}
 {% macro source_or_seed(source_name, table_name, seed_name) -%}
     {%- if not execute -%}
         {%- do source(source_name, table_name) -%}
