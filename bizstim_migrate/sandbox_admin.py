@@ -32,7 +32,7 @@ def set_up_freshsales(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | N
                       ) -> list[str]:
     """Create every custom field the marts use, and the product category choices
     the marts name (when they are built). Returns what was done."""
-    from load.freshsales.preflight import required_fields
+    from load.freshsales.preflight import category_field, category_names, required_fields
 
     control = _control(env["FRESHSALES_BASE_URL"])
     existing = requests.get(f"{control}/records/fields", timeout=30).json()
@@ -47,14 +47,9 @@ def set_up_freshsales(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | N
                                     "type": field.field_type, "unique": field.unique})
         done.append(f"field {field.describe()}")
     if con is not None:
-        try:
-            names = [r[0] for r in con.execute(
-                "select distinct name from freshsales.freshsales__product_categories "
-                "where name is not null order by 1").fetchall()]
-        except duckdb.CatalogException:
-            names = []
+        names = category_names(con)
         if names:
-            _post(f"{control}/choices", {"entity": "products", "field": "category",
+            _post(f"{control}/choices", {"entity": "products", "field": category_field(),
                                          "choices": names})
             done.append(f"{len(names)} product category choices")
     return done

@@ -39,7 +39,7 @@ SHIPPED_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 KINDS = ("standard", "custom", "lookup", "state")
 # meta keys a destination field may carry (anything else is a typo: refused)
 FIELD_KEYS = {"field", "kind", "type", "key", "value", "via", "target", "nav", "create_only",
-              "read_as", "write", "states", "record", "within", "primary", "also"}
+              "read_as", "write", "states", "record", "within", "primary", "choices", "also"}
 LINEAGE_KEYS = {"source", "transform"}
 
 
@@ -73,6 +73,7 @@ class DestinationField:
     record: str | None = None  # a child record the field belongs to (an opportunity line)
     within: str | None = None  # an item of this list attribute (Freshsales product_pricings)
     primary: str | None = None  # email lists: the field holding the primary address
+    choices: str | None = None  # a picklist whose choices are the rows of this mart
 
     @property
     def is_custom(self) -> bool:
@@ -165,7 +166,8 @@ def _field(model: str, column: str, spec: dict[str, Any]) -> DestinationField:
         target=spec.get("target"), nav=spec.get("nav"),
         create_only=bool(spec.get("create_only", False)), read_as=spec.get("read_as"),
         write=bool(spec.get("write", True)), states=_states(spec.get("states"), where),
-        record=spec.get("record"), within=spec.get("within"), primary=spec.get("primary"))
+        record=spec.get("record"), within=spec.get("within"), primary=spec.get("primary"),
+        choices=spec.get("choices"))
 
 
 def _column(model: str, entry: dict[str, Any]) -> Column:

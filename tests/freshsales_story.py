@@ -118,11 +118,23 @@ def assert_destination_matches_marts(m: Migration) -> None:
         "select bizstim_client_id, description from freshsales.freshsales__notes"))
     assert notes == want
 
-    activities = Counter((a["targetable_id"], a["title"], str(a["owner_id"]))
+    # the outcome and the type are the names the mart carries (dbt vars and the
+    # session-completed rule), resolved to the account's ids
+    outcomes = {o["id"]: o["name"] for o in m.records("sales_activity_outcomes")}
+    types = {o["id"]: o["name"] for o in m.records("sales_activity_types")}
+    activities = Counter((a["targetable_id"], a["title"], str(a["owner_id"]),
+                          outcomes.get(a.get("sales_activity_outcome_id")),
+                          types.get(a.get("sales_activity_type_id")))
                          for a in m.records("sales_activities"))
-    want = Counter((contact_id[c], t, str(o)) for c, t, o in m.mart(
-        "select bizstim_client_id, title, owner_id from freshsales.freshsales__activities"))
+    want = Counter((contact_id[c], t, str(o), outcome, kind) for c, t, o, outcome, kind in m.mart(
+        "select bizstim_client_id, title, owner_id, outcome, activity_type "
+        "from freshsales.freshsales__activities"))
     assert activities == want
+    assert {o for (*_, o, _k) in want} >= {None, "Completed"}, "both kinds of session"
+
+    stages = {s["id"]: s["name"] for s in m.records("deal_stages")}
+    stage_of = dict(m.mart("select bizstim_deal_key, deal_stage from freshsales.freshsales__deals"))
+    assert {k: stages[d["deal_stage_id"]] for k, d in deals.items()} == stage_of
 
     documents = Counter((d["targetable_id"], d["file_name"], d["sha256"])
                         for d in m.records("documents"))

@@ -22,13 +22,8 @@ from load.ledger import Ledger
 from load.model import ObjectSpec
 from load.payload import plain_row
 
-# what makes two attached records the same, per object
-MATCH_ON = {
-    "notes": ("description",),
-    "payment_notes": ("description",),
-    "activities": ("title", "start_date"),
-    "documents": ("file_name",),
-}
+# the objects found on their contact (their contract has a parent:contacts lookup)
+ATTACHED = ("notes", "payment_notes", "activities", "documents")
 
 
 class AttachedRecords:
@@ -47,25 +42,26 @@ class AttachedRecords:
 
     def find(self, spec: ObjectSpec, keys: list[str]) -> dict[str, str]:
         """source key -> id of the matching record already on its contact."""
-        if spec.name not in MATCH_ON or not keys:
+        if spec.name not in ATTACHED or not keys:
             return {}
+        parent_field = fields.shape(spec.name).parent_field.field
         parents = self.shaper.parent_ids_for(spec)
         claimed = {v[0] for v in Ledger(self.con).current("freshsales", spec.name).values()}
-        wanted: dict[str, list[tuple[str, tuple]]] = defaultdict(list)
+        wanted: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         for row in self._rows(spec, keys):
             flat = self.shaper.flat(spec, plain_row(row), parents)
             if flat is None:
                 continue
-            wanted[flat["targetable_id"]].append((str(row[spec.key]), _signature(spec, flat)))
+            wanted[flat[parent_field]].append((str(row[spec.key]), _content(spec, flat)))
         found: dict[str, str] = {}
         side_load = settings.SIDE_LOADS[spec.name]
         for contact_id, items in wanted.items():
             answer = self.client.get(f"contacts/{contact_id}", {"include": side_load})
-            candidates = [(str(r["id"]), _signature(spec, fields.flat_record(spec.name, r)))
+            candidates = [(str(r["id"]), _content(spec, fields.flat_record(spec.name, r)))
                           for r in answer.get(side_load) or []]
-            for key, signature in items:
-                match = next((rid for rid, sig in candidates
-                              if sig == signature and rid not in claimed), None)
+            for key, content in items:
+                match = next((rid for rid, got in candidates
+                              if _same_content(content, got) and rid not in claimed), None)
                 if match is not None:
                     found[key] = match
                     claimed.add(match)
@@ -75,16 +71,18 @@ class AttachedRecords:
                ) -> dict[str, Any]:
         """Upload the file to its contact; a changed file replaces the old upload."""
         path = self.shaper.file_path(row)
-        content_type = row.get("content_type") or mimetypes.guess_type(flat["file_name"])[0] \
+        name = row.get("file_name") or path.name
+        content_type = row.get("content_type") or mimetypes.guess_type(name)[0] \
             or "application/octet-stream"
+        # the form carries the contract's fields, as text
+        form = {k: str(v) for k, v in fields.envelope("documents", flat).items()}
         with path.open("rb") as handle:
             response = self.client.http.request(
                 "POST", "documents",
                 # None drops the session's JSON content type: requests sets the multipart one
                 headers={"Content-Type": None},
-                files={"file": (flat["file_name"], handle, content_type)},
-                data={"file_name": flat["file_name"], "targetable_type": "Contact",
-                      "targetable_id": str(flat["targetable_id"]), "is_shared": "false"},
+                files={"file": (name, handle, content_type)},
+                data={**form, **settings.DOCUMENT_FORM_EXTRAS},
             )
         record = response.json()["document"]
         if replace is not None and str(replace) != str(record["id"]):
@@ -92,5 +90,15 @@ class AttachedRecords:
         return record
 
 
-def _signature(spec: ObjectSpec, flat: dict[str, Any]) -> tuple:
-    return tuple(fields.normalise(flat.get(name)) for name in MATCH_ON[spec.name])
+def _content(spec: ObjectSpec, flat: dict[str, Any]) -> dict[str, Any]:
+    """What a person would call the record's content: its contract fields that are
+    not lookups (the note's text, the activity's title and times, the file name)."""
+    return {f.field: fields.normalise(flat.get(f.field))
+            for f in fields.shape(spec.name).written() if f.kind != "lookup"}
+
+
+def _same_content(want: dict[str, Any], got: dict[str, Any]) -> bool:
+    """Every field the side-loaded record shows agrees (a side-load may leave some
+    out), and at least one does."""
+    shown = {k: v for k, v in got.items() if v is not None}
+    return bool(shown) and all(want.get(k) == v for k, v in shown.items())

@@ -11,51 +11,82 @@ from load.model import ObjectSpec, ParentRef
 
 SCHEMA = "freshsales"
 
-# a deal travels with its product lines: one list column per deal
-DEALS_WITH_LINES = f"""(
-    select
-        deals.*,
-        coalesce(lines.products, []) as products
-    from {SCHEMA}.freshsales__deals as deals
+# the mart each object's rows come from (its contract declares the fields)
+MODELS = {
+    "product_categories": "freshsales__product_categories",
+    "products": "freshsales__products",
+    "contacts": "freshsales__contacts",
+    "deals": "freshsales__deals",
+    "payment_notes": "freshsales__payment_notes",
+    "notes": "freshsales__notes",
+    "documents": "freshsales__documents",
+    "activities": "freshsales__activities",
+}
+
+
+def _lines_model():
+    from load.contract import contracts
+
+    declared = contracts("freshsales")
+    return next(m for m in declared.models.values() if m.meta.get("lines_of") == MODELS["deals"])
+
+
+def deals_with_lines() -> str:
+    """A deal travels with its lines: one list column per deal, named as the list
+    attribute the lines mart's contract names, its items the lines' columns."""
+    lines = _lines_model()
+    # each line keeps its own key (its first column: two payments of one product
+    # and price are two lines) beside the columns its fields come from
+    order = lines.columns[0].name
+    columns = [order, *sorted({f.column for f in lines.fields()} - {order})]
+    items = ", ".join(f"{c} := {c}" for c in columns)
+    key, alias = lines.meta["key"], lines.meta["field"]
+    return f"""(
+    select deals.*, coalesce(lines.{alias}, []) as {alias}
+    from {SCHEMA}.{MODELS["deals"]} as deals
     left join (
-        select
-            bizstim_deal_key,
-            list(struct_pack(
-                bizstim_payment_id := bizstim_payment_id,
-                bizstim_product_key := bizstim_product_key,
-                quantity := quantity,
-                unit_price := unit_price
-            ) order by bizstim_payment_id) as products
-        from {SCHEMA}.freshsales__deal_lines
-        group by bizstim_deal_key
-    ) as lines on deals.bizstim_deal_key = lines.bizstim_deal_key
+        select {key}, list(struct_pack({items}) order by {order}) as {alias}
+        from {SCHEMA}.{lines.name}
+        group by {key}
+    ) as lines on deals.{key} = lines.{key}
 )"""
+
+
+def line_parent() -> ParentRef:
+    """The products a deal's lines point at (a sample load brings them along)."""
+    lines = _lines_model()
+    product = next(f for f in lines.fields() if f.via == "parent:products")
+    return ParentRef(lines.meta["field"], "products", item_key=product.column)
+
 
 ON_CONTACT = (ParentRef("bizstim_client_id", "contacts"),)
 
-PRODUCT_CATEGORIES = ObjectSpec(
-    "product_categories", f"{SCHEMA}.freshsales__product_categories",
-    "bizstim_service_group_id", batch_size=500, label="Product categories (checked)")
-PRODUCTS = ObjectSpec("products", f"{SCHEMA}.freshsales__products", "bizstim_product_key",
-                      batch_size=50, label="Products")
-CONTACTS = ObjectSpec("contacts", f"{SCHEMA}.freshsales__contacts", "bizstim_client_id",
-                      batch_size=100, label="Contacts (with availability)")
-DEALS = ObjectSpec("deals", DEALS_WITH_LINES, "bizstim_deal_key",
-                   parents=(ParentRef("bizstim_client_id", "contacts"),
-                            ParentRef("products", "products", item_key="bizstim_product_key")),
-                   batch_size=100, label="Deals (payment history)")
-PAYMENT_NOTES = ObjectSpec("payment_notes", f"{SCHEMA}.freshsales__payment_notes",
-                           "bizstim_note_key", parents=ON_CONTACT, batch_size=50,
-                           label="Payment history notes")
-NOTES = ObjectSpec("notes", f"{SCHEMA}.freshsales__notes", "bizstim_note_key",
-                   parents=ON_CONTACT, batch_size=50, label="Notes")
-DOCUMENTS = ObjectSpec("documents", f"{SCHEMA}.freshsales__documents", "bizstim_file_id",
-                       parents=ON_CONTACT, batch_size=10, label="Documents")
-ACTIVITIES = ObjectSpec("activities", f"{SCHEMA}.freshsales__activities", "bizstim_session_id",
-                        parents=ON_CONTACT, batch_size=50, label="Sessions as sales activities")
+def all_specs() -> list[ObjectSpec]:
+    """Every phase in load order (read when a load starts: the deals' query
+    follows the contracts as they are then)."""
+    def mart(obj: str) -> str:
+        return f"{SCHEMA}.{MODELS[obj]}"
 
-ALL = [PRODUCT_CATEGORIES, PRODUCTS, CONTACTS, DEALS, PAYMENT_NOTES, NOTES, DOCUMENTS,
-       ACTIVITIES]
+    return [
+        ObjectSpec("product_categories", mart("product_categories"), "bizstim_service_group_id",
+                   batch_size=500, label="Product categories (checked)"),
+        ObjectSpec("products", mart("products"), "bizstim_product_key", batch_size=50,
+                   label="Products"),
+        ObjectSpec("contacts", mart("contacts"), "bizstim_client_id", batch_size=100,
+                   label="Contacts (with availability)"),
+        ObjectSpec("deals", deals_with_lines(), "bizstim_deal_key",
+                   parents=(ParentRef("bizstim_client_id", "contacts"), line_parent()),
+                   batch_size=100, label="Deals (payment history)"),
+        ObjectSpec("payment_notes", mart("payment_notes"), "bizstim_note_key",
+                   parents=ON_CONTACT, batch_size=50, label="Payment history notes"),
+        ObjectSpec("notes", mart("notes"), "bizstim_note_key", parents=ON_CONTACT,
+                   batch_size=50, label="Notes"),
+        ObjectSpec("documents", mart("documents"), "bizstim_file_id", parents=ON_CONTACT,
+                   batch_size=10, label="Documents"),
+        ObjectSpec("activities", mart("activities"), "bizstim_session_id", parents=ON_CONTACT,
+                   batch_size=50, label="Sessions as sales activities"),
+    ]
+
 
 # where each object lives in the API: (route, envelope name)
 ROUTES = {

@@ -5,29 +5,15 @@ has no API for either users or field creation)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
-import yaml
 
-from load.freshsales import settings
+from load.contract import contracts
+from load.freshsales import objects
 from load.freshsales.client import FreshsalesClient
 from load.meta import store_table
 
 META_SCHEMA = "freshsales_meta"
-CONTRACTS = (Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
-             / "freshsales" / "_freshsales__models.yml")
-# the marts whose cf_ columns are Freshsales custom fields, by entity
-MARTS_BY_ENTITY = {
-    "contacts": "freshsales__contacts",
-    "deals": "freshsales__deals",
-    "products": "freshsales__products",
-}
-# the external key: a unique field, so upserts can name the record by it
-UNIQUE_FIELDS = {(entity, name) for entity, name in settings.UPSERT_KEYS.items()}
-FIELD_TYPES = {"VARCHAR": "text", "INTEGER": "number", "BIGINT": "number", "DATE": "date",
-               "BOOLEAN": "checkbox", "DOUBLE": "number"}
 
 
 @dataclass(frozen=True)
@@ -52,21 +38,34 @@ def store_users(client: FreshsalesClient, con: duckdb.DuckDBPyConnection) -> int
 
 
 def required_fields() -> list[CustomField]:
-    """Every cf_ column of the marts' contracts: known before any data is
+    """Every custom field the marts' contracts declare: known before any data is
     extracted, so the schema can be set up first (as the brief promises)."""
-    contracts = yaml.safe_load(CONTRACTS.read_text())
-    models = {m["name"]: m for m in contracts.get("models", [])}
-    fields = []
-    for entity, mart in MARTS_BY_ENTITY.items():
-        for column in models[mart].get("columns", []):
-            name, data_type = column["name"], str(column.get("data_type") or "varchar")
-            if not name.startswith("cf_"):
-                continue
-            kind = settings.FIELD_TYPE_OVERRIDES.get((entity, name)) or FIELD_TYPES.get(
-                data_type.split("(")[0].upper(),
-                "number" if data_type.upper().startswith("DECIMAL") else "text")
-            fields.append(CustomField(entity, name, kind, (entity, name) in UNIQUE_FIELDS))
-    return fields
+    declared = contracts("freshsales")
+    found = []
+    for entity, model in objects.MODELS.items():
+        for f in declared[model].fields():
+            if f.is_custom:
+                found.append(CustomField(entity, f.field, str(f.type or "text"), f.key))
+    return found
+
+
+def category_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The product categories the marts name (empty before they are built)."""
+    model = contracts("freshsales")[objects.MODELS["product_categories"]]
+    (name,) = model.fields()
+    try:
+        return [r[0] for r in con.execute(
+            f"select distinct {name.column} from {objects.SCHEMA}.{model.name} "
+            f"where {name.column} is not null order by 1").fetchall()]
+    except duckdb.CatalogException:
+        return []
+
+
+def category_field() -> str:
+    """The product field whose choices are the categories (the contract says which
+    mart holds its choices)."""
+    return next(f.field for f in contracts("freshsales")[objects.MODELS["products"]].fields()
+                if f.choices == objects.MODELS["product_categories"])
 
 
 def owners_not_users(con: duckdb.DuckDBPyConnection) -> int:
@@ -109,13 +108,8 @@ def preflight(client: FreshsalesClient, con: duckdb.DuckDBPyConnection) -> list[
 def missing_categories(account, con: duckdb.DuckDBPyConnection) -> list[str]:
     """Product categories are choices of the product Category field, which only
     an admin can add (Admin Settings > Product fields)."""
-    try:
-        wanted = [r[0] for r in con.execute(
-            "select distinct name from freshsales.freshsales__product_categories "
-            "where name is not null order by 1").fetchall()]
-    except duckdb.CatalogException:
-        return []
-    choices = account.category_choices()
+    wanted = category_names(con)
+    choices = account.category_choices(category_field())
     missing = [name for name in wanted if name not in choices]
     if not missing:
         return []

@@ -1,10 +1,12 @@
 """Mart rows shaped into Freshsales's flat form, with the ids they point to.
 
-Parent ids come from the ledger (the runner passes them to `write`; verify
-asks for them here); account-specific ids (won stage, currencies, activity
-type) from AccountSettings. A row that cannot be shaped (a currency the
-account has not enabled, a file missing from the workspace) raises
-LookupError with the reason, and the writer records it as failed.
+Which column lands in which field is the contract's (fields.py); this module
+resolves what a lookup names to an id: parents from the ledger (the runner
+passes them to `write`; verify asks for them here), account-specific ids (the
+deal stage, currencies, activity type and outcome, by the names the marts
+carry) from AccountSettings. A row that cannot be shaped (a currency the
+account has not enabled, a file missing from the workspace) raises LookupError
+with the reason, and the writer records it as failed.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from typing import Any
 
 import duckdb
 
-from load.freshsales import fields, objects
+from load.contract import DestinationField
+from load.freshsales import fields, settings
 from load.freshsales.account import AccountSettings
 from load.ledger import Ledger
 from load.model import ObjectSpec
 
 
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
+class MissingParent(LookupError):
+    """A parent record the ledger does not know."""
+
+    def __init__(self, parent: str, key: Any) -> None:
+        super().__init__(f"its {parent[:-1]} {key} is not in Freshsales")
+        self.parent = parent
 
 
 class RowShaper:
@@ -34,13 +41,10 @@ class RowShaper:
     def _pairs(self, sql: str) -> dict[str, str]:
         return {str(k): v for k, v in self.con.execute(sql).fetchall()}
 
-    def product_codes(self) -> dict[str, str]:
-        return self._pairs("select bizstim_product_key, product_code "
-                           f"from {objects.PRODUCTS.mart}")
-
-    def category_names(self) -> dict[str, str]:
-        return self._pairs("select bizstim_service_group_id, name "
-                           f"from {objects.PRODUCT_CATEGORIES.mart}")
+    def keys_by_field(self, spec: ObjectSpec, f: DestinationField) -> dict[str, str]:
+        """Bizstim key -> the value of one contract field (e.g. the product code a
+        product is found by, a category's name)."""
+        return self._pairs(f"select {spec.key}, {f.column} from {spec.mart}")
 
     def parent_ids_for(self, spec: ObjectSpec) -> dict[str, dict[str, str]]:
         ledger = Ledger(self.con)
@@ -63,61 +67,34 @@ class RowShaper:
              parent_ids: dict[str, dict[str, str]]) -> dict[str, Any] | None:
         """The record as Freshsales should hold it. None when a parent is missing
         (verify only: the runner never writes such a row)."""
-        name = spec.name
-        contact = None
-        if "bizstim_client_id" in row and name != "contacts":
-            contact = parent_ids.get("contacts", {}).get(str(row["bizstim_client_id"]))
-            if contact is None:
+        try:
+            return fields.from_row(spec.name, row, self._resolver(parent_ids))
+        except MissingParent as missing:
+            # a record whose contact is not in Freshsales (verify: the runner never
+            # writes such a row); a missing product fails the deal with its reason
+            if missing.parent == "contacts":
                 return None
-        if name == "contacts":
-            return fields.contact_from_row(row)
-        if name == "products":
-            flat = fields.product_from_row(row)
-            flat["unit_price"] = _number(flat.get("unit_price"))
-            if flat.get("cf_default_practitioner_wage") is not None:
-                flat["cf_default_practitioner_wage"] = _number(flat["cf_default_practitioner_wage"])
-            return flat
-        if name == "deals":
-            return self._deal(row, contact, parent_ids.get("products", {}))
-        if name in ("notes", "payment_notes"):
-            return fields.note_from_row(row, contact)
-        if name == "documents":
-            return fields.document_from_row(row, contact) | {"sha256": row.get("sha256")}
-        if name == "activities":
-            return self._activity(row, contact)
-        raise ValueError(f"no shape for {name}")
+            raise
 
-    def _deal(self, row: dict[str, Any], contact: str,
-              product_ids: dict[str, str]) -> dict[str, Any]:
-        currency = self.account.currencies.get(row.get("currency_code"))
-        if currency is None:
-            raise LookupError(f"currency {row.get('currency_code')!r} is not enabled in the "
-                              "Freshsales account (Admin Settings > Currencies)")
-        pipeline, stage = self.account.won_stage
-        lines = []
-        for line in row.get("products") or []:
-            product = product_ids.get(str(line["bizstim_product_key"]))
-            if product is None:
-                raise LookupError(f"product {line['bizstim_product_key']} is not in Freshsales")
-            lines.append({"id": product, "quantity": line["quantity"],
-                          "unit_price": _number(line["unit_price"])})
-        flat = {
-            "name": row["name"], "amount": _number(row["amount"]), "currency_id": currency,
-            "deal_pipeline_id": pipeline, "deal_stage_id": stage,
-            "closed_date": row.get("closed_date"), "owner_id": row.get("owner_id"),
-            "contact_ids": [contact],
-            "products": sorted(lines, key=lambda p: (p["id"], str(p["quantity"]),
-                                                     str(p["unit_price"]))) or None,
-        }
-        return flat | {k: v for k, v in row.items() if k.startswith(fields.CUSTOM_PREFIX)}
-
-    def _activity(self, row: dict[str, Any], contact: str) -> dict[str, Any]:
-        outcome = self.account.confirmed_outcome if row.get("is_confirmed") else None
-        return {
-            "title": row["title"], "notes": row.get("notes"),
-            "start_date": row["start_date"], "end_date": row["end_date"],
-            "owner_id": row.get("owner_id"),
-            "sales_activity_type_id": self.account.activity_type,
-            "sales_activity_outcome_id": outcome,
-            "targetable_type": "Contact", "targetable_id": contact,
-        }
+    def _resolver(self, parent_ids: dict[str, dict[str, str]]):
+        def resolve(f: DestinationField, value: Any) -> Any:
+            via = str(f.via)
+            if via.startswith("parent:"):
+                parent = via.split(":", 1)[1]
+                found = parent_ids.get(parent, {}).get(str(value))
+                if found is None:
+                    raise MissingParent(parent, value)
+                return found
+            if via == "currency":
+                found = self.account.currencies.get(value)
+                if found is None:
+                    raise LookupError(f"currency {value!r} is not enabled in the Freshsales "
+                                      "account (Admin Settings > Currencies)")
+                return found
+            if via == "deal_stage":
+                pipeline, stage = self.account.stage(str(value))
+                return {f.field: stage, settings.STAGE_PIPELINE_FIELD: pipeline}
+            if via in settings.NAMED_SELECTORS:
+                return self.account.named(settings.NAMED_SELECTORS[via], str(value))
+            raise ValueError(f"{f.model}.{f.column}: unknown lookup {via!r}")
+        return resolve

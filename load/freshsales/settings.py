@@ -27,26 +27,21 @@ BULK_UPSERT_RECORDS = 100  # bulk_upsert batch size limit (assumed)
 # before it answers (assumed: a rollback reads the listing after to check)
 BULK_DESTROY_RECORDS = 100
 
-# --- How the marts land in Freshsales (our mapping choices, in one place) ---------------
+# --- Account facts the writer resolves at run time (the mapping is the marts' contracts) ---
 # list views that together hold every contact / deal (documented view names)
 CONTACT_VIEWS = ("All Contacts",)
 DEAL_VIEWS = ("Won Deals", "Open Deals", "Lost Deals")  # ours are won: that view first
-# the unique custom field each bulk object is upserted by (created by the admin)
-UPSERT_KEYS = {"contacts": "cf_bizstim_client_id", "deals": "cf_bizstim_deal_key"}
-# a Bizstim session becomes a sales activity of this type; a confirmed session
-# that has ended gets this outcome
-ACTIVITY_TYPE = "Meeting"
-CONFIRMED_OUTCOME = "Completed"
-# payment-history deals are closed won in the default pipeline
-WON_FORECAST_TYPE = "Won"
+# a deal stage belongs to a pipeline: the writer sets the pipeline of the stage
+# the mart names (documented attribute)
+STAGE_PIPELINE_FIELD = "deal_pipeline_id"
+# lookups by name: the contract's `via` -> the selector listing the names and ids
+NAMED_SELECTORS = {"activity_type": "sales_activity_types",
+                   "activity_outcome": "sales_activity_outcomes"}
 # "include" side-loads of a contact's attached records (documented names)
 SIDE_LOADS = {"notes": "notes", "activities": "sales_activities",
               "payment_notes": "notes", "documents": "documents"}
-# custom fields longer than a text field holds are paragraphs
-FIELD_TYPE_OVERRIDES = {
-    ("contacts", "cf_availability_windows"): "textarea",
-    ("contacts", "cf_bizstim_custom_fields"): "textarea",
-}
+# a document's upload form carries this beside the contract's fields (documented)
+DOCUMENT_FORM_EXTRAS = {"is_shared": "false"}
 # polling a bulk job: first wait, growth, cap (seconds; ours)
 JOB_POLL_FIRST_SECONDS = 0.5
 JOB_POLL_GROWTH = 1.6

@@ -56,7 +56,7 @@ class FreshsalesWriter:
         return config.requests_per_window, config.window_seconds
 
     def objects(self) -> list[ObjectSpec]:
-        return list(objects.ALL)
+        return objects.all_specs()
 
     def preflight(self) -> list[str]:
         return preflight.preflight(self.client, self.con) + preflight.missing_categories(
@@ -65,20 +65,23 @@ class FreshsalesWriter:
     # --- reading the destination --------------------------------------------------------
     def prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
         """Contacts, deals and products: one listing of the destination per phase."""
+        layout = fields.shape(spec.name)
         if spec.name in BULK:
-            key_field = settings.UPSERT_KEYS[spec.name]
+            key_field = layout.key_field.field
             self._snapshot[spec.name] = {
                 k: r for r in self.views.records(spec.name)
                 if (k := bulk.key_of(r, key_field)) is not None}
         elif spec.name == "products":
-            codes = self.shaper.product_codes()
-            by_code = {r.get("product_code"): r for r in self._list("cpq/products", "products")}
+            key_field = layout.key_field
+            codes = self.shaper.keys_by_field(spec, key_field)
+            by_code = {r.get(key_field.field): r for r in self._list("cpq/products", "products")}
             self._snapshot["products"] = {k: by_code[c] for k, c in codes.items()
                                           if c in by_code}
         elif spec.name == "product_categories":
-            names = self.shaper.category_names()
-            choices = self.account.category_choices()
-            self._snapshot[spec.name] = {k: {"id": choices[n], "name": n}
+            (name_field,) = layout.written()
+            names = self.shaper.keys_by_field(spec, name_field)
+            choices = self.account.category_choices(preflight.category_field())
+            self._snapshot[spec.name] = {k: {"id": choices[n], name_field.field: n}
                                          for k, n in names.items() if n in choices}
 
     def _list(self, route: str, name: str) -> list[dict[str, Any]]:
@@ -97,19 +100,24 @@ class FreshsalesWriter:
         return self.attached.find(spec, keys)
 
     def read(self, spec: ObjectSpec, destination_id: str) -> dict[str, Any] | None:
+        layout = fields.shape(spec.name)
         if spec.name == "product_categories":
-            choices = {v: n for n, v in self.account.category_choices().items()}
-            return {"name": choices[destination_id]} if destination_id in choices else None
+            (name_field,) = layout.written()
+            choices = {v: n for n, v in self.account.category_choices(
+                preflight.category_field()).items()}
+            return {name_field.field: choices[destination_id]} \
+                if destination_id in choices else None
         route, name = objects.ROUTES[spec.name]
-        params = {"include": "products"} if spec.name == "deals" else None
+        params = {"include": layout.lines.field} if layout.lines else None
         try:
             record = self.client.get(f"{route}/{destination_id}", params).get(name)
         except ApiError as error:
             if error.status == 404:
                 return None
             raise
-        return None if record is None else {**fields.flat_record(spec.name, record),
-                                             "updated_at": record.get("updated_at")}
+        return None if record is None else {
+            **fields.flat_record(spec.name, record, layout.resolved_extras),
+            "updated_at": record.get("updated_at")}
 
     def version(self, record: dict[str, Any]) -> str:
         return str(record.get("updated_at"))
@@ -122,7 +130,8 @@ class FreshsalesWriter:
         for key, destination_id in ids.items():
             record = known.get(key)
             if record is not None and spec.name in ("contacts", "products"):
-                images[key] = fields.flat_record(spec.name, record)
+                images[key] = fields.flat_record(spec.name, record,
+                                                 fields.shape(spec.name).resolved_extras)
                 continue
             current = self.read(spec, destination_id)
             if current is not None:
@@ -133,12 +142,11 @@ class FreshsalesWriter:
     def comparable(self, spec: ObjectSpec, row: dict[str, Any], record: dict[str, Any]
                    ) -> dict[str, tuple[Any, Any]]:
         if spec.name == "product_categories":
-            return fields.differences({"name": row["name"]}, record)
+            return fields.differences({f.field: row[f.column]
+                                       for f in fields.shape(spec.name).written()}, record)
         want = self.shaper.flat(spec, row, self.shaper.parent_ids_for(spec))
         if want is None:
             return {"(row)": ("loadable", "its parent is not in Freshsales")}
-        if spec.name == "documents":
-            want = {k: v for k, v in want.items() if k in fields.DOCUMENT_FIELDS}
         return fields.differences(want, record)
 
     # --- writing --------------------------------------------------------------------------
@@ -182,14 +190,15 @@ class FreshsalesWriter:
             return "updated", None
         if key in batch.resumed or pre_existing is None:
             return "created", None
-        return "updated", fields.flat_record(batch.spec.name, pre_existing)
+        return "updated", fields.flat_record(batch.spec.name, pre_existing,
+                                             fields.shape(batch.spec.name).resolved_extras)
 
     def _write_bulk(self, batch: WriteBatch, shaped: list[tuple[str, dict, dict]]
                     ) -> list[RecordResult]:
         name = batch.spec.name
         if not shaped:
             return []
-        key_field = settings.UPSERT_KEYS[name]
+        key_field = fields.shape(name).key_field.field
         snapshot = self._snapshot.setdefault(name, {})
         before = {key: snapshot.get(key) for key, _, _ in shaped}
         items = [(key, fields.envelope(name, flat)) for key, _, flat in shaped]
