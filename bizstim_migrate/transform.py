@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bizstim_migrate.workspace import WORKSPACE_ENV, Workspace
+from load.contract import project_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROFILES_DIR = REPO_ROOT
 
 # What each destination builds: its marts, and everything both share.
@@ -50,7 +50,9 @@ def dbt_args(workspace: Workspace, verb: str, destination: str | None = None,
              target: Path | None = None) -> list[str]:
     args = [
         *verb.split(),  # "build", or "docs generate"
-        "--project-dir", str(DBT_PROJECT_DIR),
+        # the shipped project, or the copy BIZSTIM_MIGRATE_DBT_PROJECT names (the
+        # loader reads the mapping from the same contracts)
+        "--project-dir", str(project_dir()),
         "--profiles-dir", str(PROFILES_DIR),
         "--target-path", str(target or target_dir(workspace)),
         "--log-path", str(workspace.root / "dbt_logs"),
