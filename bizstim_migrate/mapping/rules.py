@@ -505,12 +505,12 @@ def value_domains(destination: str) -> tuple[ValueDomain, ...]:
             "user_type", "users.user_type",
             "deliverables.provisioning_queue.person" if fs else "systemuser.{p}bizstimrole",
             {"admin": "admin", "practitioner": "practitioner", "staff": "staff",
-             "client": None}, _TRIM, note="client logins are the clients themselves: no user",
+             "client": "client"}, _TRIM, note="client logins are the clients themselves: no user",
         ),
         ValueDomain(
             "service_status", "services.service_status",
             "products.is_active" if fs else "product.statecode",
-            {"0": "inactive", "1": "active", "2": "inactive"}, _TRIM,
+            {"0": "inactive", "1": "active", "2": "deleted"}, _TRIM,
             note="2 = deleted in Bizstim: an inactive product",
         ),
         ValueDomain(

@@ -22,8 +22,8 @@ renamed as (
         {{ clean_text('s_phone') }} as secondary_phone_raw,
         {{ clean_text('text_phone') }} as mobile_phones_raw,
         {{ split_list('email', lower=true) }} as emails,
-        -- the confirmed field map's client_status value map, when there is one
-        {{ mapped_value("lower(" ~ clean_text('status') ~ ")", 'client_status') }} as client_status,
+        -- decoded by the value map client_status (_bizstim__sources.yml, or the confirmed map's)
+        {{ decoded_value('status', 'clients') }} as client_status,
         {{ clean_text('notes') }} as notes,
         {{ custom_fields_json(source('bizstim', 'clients')) }} as custom_fields,
         -- dates

@@ -21,12 +21,8 @@ renamed as (
         -- strings
         {{ clean_text('revenue_note') }} as payment_note,
         {{ clean_text('revenue_credit') }} as revenue_credit_code,
-        case {{ clean_text('revenue_credit') }}
-            when '0' then 'regular'
-            when '1' then 'credit'
-            when '2' then 'debit'
-            when '3' then 'package'
-        end as payment_kind,
+        -- decoded by the value map payment_kind
+        {{ decoded_value('revenue_credit', 'payments') }} as payment_kind,
         -- numerics; the amount as sent too, to tell unreadable from out of range
         {{ to_number('revenue_amount') }} as amount,
         {{ clean_text('revenue_amount') }} as amount_text,

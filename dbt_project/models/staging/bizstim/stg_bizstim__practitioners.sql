@@ -22,10 +22,9 @@ renamed as (
         {{ clean_text('s_phone') }} as secondary_phone_raw,
         {{ clean_text('text_phone') }} as mobile_phones_raw,
         {{ split_list('email', lower=true) }} as emails,
-        {{ clean_text('status') }} as practitioner_status,
-        case {{ clean_text('wage_tier') }}
-            when '0' then 'hourly' when '1' then 'salary_hours' when '2' then 'salary_annual'
-        end as wage_tier,
+        -- decoded by the value maps practitioner_status and wage_tier
+        {{ decoded_value('status', 'practitioners') }} as practitioner_status,
+        {{ decoded_value('wage_tier', 'practitioners') }} as wage_tier,
         -- numerics
         {{ to_number('practitioner_wage') }} as practitioner_wage,
         -- dates

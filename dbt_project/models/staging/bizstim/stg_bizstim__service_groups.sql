@@ -8,8 +8,8 @@ renamed as (
         {{ clean_text('id') }} as service_group_id,
         -- strings
         {{ clean_text('name') }} as group_name,
-        -- flags
-        coalesce({{ clean_text('status') }} = '1', false) as is_active
+        -- flags: active when the value map service_group_status says so
+        coalesce({{ decoded_value('status', 'service_group_names') }} = 'active', false) as is_active
     from source
 )
 

@@ -13,9 +13,8 @@ renamed as (
         case {{ clean_text('service_type') }}
             when '0' then 'hourly' when '1' then 'fixed'
         end as service_type,
-        case {{ clean_text('service_status') }}
-            when '0' then 'inactive' when '1' then 'active' when '2' then 'deleted'
-        end as service_status,
+        -- decoded by the value map service_status
+        {{ decoded_value('service_status', 'services') }} as service_status,
         -- numerics
         {{ to_number('group_num', 'integer') }} as session_count,
         {{ to_number('service_cost') }} as service_cost,

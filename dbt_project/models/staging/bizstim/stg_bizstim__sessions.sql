@@ -23,7 +23,8 @@ renamed as (
         {{ clean_text('session_status') }} as session_status_code,
         account.timezone as account_timezone,
         -- flags
-        coalesce({{ clean_text('confirmed') }} = '1', false) as is_confirmed,
+        -- confirmed when the value map session_confirmed says so
+        coalesce({{ decoded_value('confirmed', 'sessions') }} = 'confirmed', false) as is_confirmed,
         coalesce({{ clean_text('multi') }} = '1', false) as is_group_session,
         -- timestamps: local wall-clock times in the account time zone, then UTC
         {{ to_date('session_date') }} as session_date,

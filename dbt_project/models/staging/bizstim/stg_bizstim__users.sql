@@ -9,8 +9,9 @@ renamed as (
         -- strings
         {{ clean_text('username') }} as username,
         lower({{ clean_text('email') }}) as email,
-        {{ clean_text('user_type') }} as user_type,
-        {{ clean_text('status') }} as user_status
+        -- decoded by the value maps user_type and user_status
+        {{ decoded_value('user_type', 'users') }} as user_type,
+        {{ decoded_value('status', 'users') }} as user_status
     from source
 )
 
