@@ -197,14 +197,18 @@ def restore_body(omap: ObjectMap, before: dict[str, Any]) -> dict[str, Any]:
 
 
 def nav_for(omap: ObjectMap, attribute: str, target: str | None) -> str:
+    """The navigation property that binds `attribute` to a `target` record. A
+    polymorphic lookup (customer, regarding) names the target in its navigation
+    property: one the contract does not declare (a before-image pointing at an
+    account) follows the pattern of one it does (customerid_contact ->
+    customerid_account)."""
     candidates = [f for f in omap.fields if f.kind == "lookup" and f.attribute == attribute]
     for f in candidates:
         if target is None or f.target == target:
             return f.nav_name
-    if target and attribute in ("customerid", "objectid", "parentcustomerid"):
-        return f"{attribute}_{target}"
-    if target and attribute == "regardingobjectid":
-        return f"regardingobjectid_{target}_{omap.logical}"
+    for f in candidates:
+        if target and f.target and f.target in f.nav_name:
+            return f.nav_name.replace(f.target, target, 1)
     return candidates[0].nav_name if candidates else attribute
 
 
