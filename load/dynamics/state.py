@@ -47,7 +47,7 @@ class State:
 
     # --- phases -------------------------------------------------------------------------
     def prepare(self, omap: ObjectMap, keys: list[str]) -> Prepared:
-        prepared = Prepared(keys=set(keys), ledger_keys=set(self.ledger_ids(omap.name)))
+        prepared = Prepared(keys=set(keys))
         prepared.records = self.fetch(omap, keys)
         if omap.name == "opportunities":
             prepared.lines = lines_of(self.reader, [
@@ -59,8 +59,7 @@ class State:
         """The phase's snapshot, read now for keys prepare() was not given."""
         prepared = self.prepared.get(omap.name)
         if prepared is None:
-            prepared = self.prepared[omap.name] = Prepared(
-                ledger_keys=set(self.ledger_ids(omap.name)))
+            prepared = self.prepared[omap.name] = Prepared()
         missing = [k for k in keys if k not in prepared.keys]
         if missing:
             found = self.fetch(omap, missing)

@@ -14,9 +14,20 @@ Phases (objects() order) and the request each one makes:
   alternate key, each answering with its id and version.
 prepare() reads the destination's state of a phase's keys in bulk; writes
 read back ids and versions in bulk; nothing costs a request per record on the
-way. Created or updated comes from that snapshot (and the ledger, for records
-a killed run left pending); an update carries the before-image of the
-columns it writes, and after_image_hash is the record's versionnumber.
+way. Created or updated comes from that snapshot (and the runner's `resumed`,
+for records a killed attempt of the run created); after_image_hash is the
+record's versionnumber.
+
+Before-images are taken before the request goes, from the same snapshot:
+`before_images()` gives the runner, for the records the ledger knows, the
+destination's values of every column a write of the table may change (an
+opportunity's state and lines too), and the runner keeps them with the
+pending ledger row, so a run killed between an update and its answer still
+rolls back to the values the records held before it. A record the ledger
+does not know yet but the destination holds (a system user, a unit group or
+price list adopted by name) gets its image from the snapshot too, before the
+request goes; it reaches the ledger with the write's result, since the runner
+asks `before_images()` only for records it knows.
 
 A record the service refuses fails alone, with the service's message (a
 refused UpsertMultiple is re-sent as a `$batch` of single upserts); a file
@@ -46,18 +57,17 @@ from load.dynamics import preflight as dynamics_preflight
 from load.dynamics import settings
 from load.dynamics.auth import AuthError
 from load.dynamics.objects import ObjectMap, Prepared, object_maps
-from load.dynamics.odata import BatchOp, DataverseClient
-from load.dynamics.opportunities import OpportunityWriter
-from load.dynamics.payloads import (RowProblem, Targets, before_image, build_body,
-                                    document_body, document_size, files_dir_of, has_document,
-                                    restore_body)
+from load.dynamics.odata import LOOKUP_NAME, BatchOp, DataverseClient
+from load.dynamics.opportunities import OpportunityWriter, lines_view
+from load.dynamics.payloads import (RowProblem, Targets, build_body, document_body,
+                                    document_size, files_dir_of, has_document, restore_body)
 from load.dynamics.reader import Reader, fold
 from load.dynamics.sender import Item, Sender
 from load.dynamics.state import DESTINATION, State, active_currencies
 from load.dynamics.verify import compare
 from load.http import ApiError, GaveUp
 from load.ledger import RecordResult
-from load.model import ObjectSpec, WriteBatch
+from load.model import ObjectSpec, WriteBatch, Writer
 
 log = logging.getLogger("bizstim_migrate.load.dynamics")
 
@@ -65,7 +75,7 @@ OWNER_NOTE = ("owner not resolved ({why}): owned by the migration's application 
               "the practitioner's user exists in Dynamics and the load runs again")
 
 
-class DynamicsWriter:
+class DynamicsWriter(Writer):
     destination = DESTINATION
 
     def __init__(self, client: DataverseClient, con: duckdb.DuckDBPyConnection, *,
@@ -114,9 +124,18 @@ class DynamicsWriter:
     def lookup(self, spec: ObjectSpec, keys: list[str]) -> dict[str, str]:
         omap = self.maps[spec.name]
         prepared = self.state.prepared_for(omap, keys)
-        found = {k: prepared.records[k][omap.primary_id] for k in keys if k in prepared.records}
-        prepared.resumed |= set(found)  # pending from a killed run (the runner asks for those)
-        return found
+        return {k: prepared.records[k][omap.primary_id] for k in keys if k in prepared.records}
+
+    def before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """Source key -> the destination's values of every column a write of this table
+        may change, for records about to be updated, read from the phase's snapshot
+        (prepare()'s bulk read, before any write of the phase; a file's body is read in
+        bulk for the notes that hold one). The runner keeps them with the pending ledger
+        row before the request goes. A record the destination no longer holds has none:
+        the write creates it again."""
+        omap = self.maps[spec.name]
+        prepared = self.state.prepared_for(omap, list(ids))
+        return self._images(omap, prepared, [k for k in ids if k in prepared.records])
 
     def write(self, batch: WriteBatch) -> list[RecordResult]:
         omap = self.maps[batch.spec.name]
@@ -125,7 +144,7 @@ class DynamicsWriter:
         keys = [str(r[omap.spec.key]) for r in batch.rows]
         prepared = self.state.prepared_for(omap, keys)
         results: dict[str, RecordResult] = {}
-        items, befores = [], {}
+        items = []
         for row in batch.rows:
             key = str(row[omap.spec.key])
             current = prepared.records.get(key)
@@ -145,16 +164,16 @@ class DynamicsWriter:
                 known = known or batch.existing.get(key)
             item = Item(key, omap.address_of(key, known), body,
                         {"If-Match": "*"} if omap.update_only else {})
-            written = body
             if omap.logical == "annotation" and has_document(row):
                 item.attach = self._file_reader(row)
                 item.attach_size = document_size(row)
-                written = {**body, "documentbody": True}
             items.append(item)
-            if current is not None:
-                befores[key] = (written, current)
-        for name in omap.heavy:
-            self.state.fill_heavy(omap, [c for b, c in befores.values() if name in b], name)
+        # records no ledger row names that the destination holds already: their
+        # before-images, taken now, before the request goes (the others' are in the
+        # ledger's pending rows: before_images())
+        images = self._images(omap, prepared, [
+            i.key for i in items if i.key in prepared.records
+            and i.key not in batch.existing and i.key not in batch.resumed])
         outcomes = self.sender.upsert(omap, items)
         unread = [k for k, o in outcomes.items() if o.ok and not o.record]
         after = self.state.fetch(omap, unread) if unread else {}
@@ -166,9 +185,8 @@ class DynamicsWriter:
                 results[item.key] = self.failed(batch, item.key, outcome.error if not outcome.ok
                                                 else "written, but not found when read back")
                 continue
-            before = before_image(omap, *befores[item.key]) if item.key in befores else None
-            results[item.key] = self.succeeded(omap, batch, item.key, prepared, record, before,
-                                               notes.get(item.key))
+            results[item.key] = self.succeeded(omap, batch, item.key, prepared, record,
+                                               images.get(item.key), notes.get(item.key))
         return [results[k] for k in keys]
 
     def read(self, spec: ObjectSpec, destination_id: str) -> dict[str, Any] | None:
@@ -252,12 +270,47 @@ class DynamicsWriter:
     def succeeded(self, omap: ObjectMap, batch: WriteBatch, key: str, prepared: Prepared,
                   record: dict[str, Any], before: dict[str, Any] | None,
                   note: str | None = None) -> RecordResult:
-        """Created: it was not there before this run (a killed attempt of this run that
-        the runner found pending, and the ledger never knew, created it too)."""
-        created = before is None or (key in prepared.resumed and key not in prepared.ledger_keys)
+        """Created: it was not there before this run (not in the phase's snapshot, or
+        created by a killed attempt of this run: the runner's `resumed`); a system user
+        never is. `before`, taken before the request went, is kept only for a record no
+        ledger row named: the runner keeps the others' with their pending rows
+        (before_images()), and the ledger never replaces those. For a record this run
+        found pending and the ledger never knew, the snapshot was read after the killed
+        attempt's write, so it is no before-image."""
+        created = not omap.update_only and (key not in prepared.records or key in batch.resumed)
+        image = None if created or key in batch.existing or key in batch.resumed else before
         return RecordResult(key, "created" if created else "updated", record[omap.primary_id],
-                            batch.hashes[key], before_image=None if created else before,
+                            batch.hashes[key], before_image=image,
                             after_image_hash=self.version(record), error=note)
+
+    def _images(self, omap: ObjectMap, prepared: Prepared, keys: list[str]
+                ) -> dict[str, dict[str, Any]]:
+        """Before-images of these keys' records in the phase's snapshot: every column a
+        write of the table may change (a restore puts them all back; those the write
+        left alone get the value they hold), lookups with their target table."""
+        records = {k: prepared.records[k] for k in keys}
+        for name in omap.heavy:  # a file's body: read (in bulk) only for notes holding one
+            self.state.fill_heavy(omap, [r for r in records.values() if name not in r
+                                         and (r.get("filesize") or r.get("isdocument"))], name)
+        images = {}
+        for key, record in records.items():
+            image: dict[str, Any] = {}
+            for f in omap.fields:
+                if not f.write or f.create_only or f.read_as:
+                    continue
+                for name in f.read_names:
+                    image[name] = record.get(name)
+                    if f.kind == "lookup":
+                        image[name + LOOKUP_NAME] = record.get(name + LOOKUP_NAME)
+            for name in omap.heavy:
+                image[name] = record.get(name)
+            if omap.name == "opportunities":  # reopened, rewritten and won again by a restore
+                image["statecode"] = record.get("statecode")
+                image["statuscode"] = record.get("statuscode")
+                image["_lines"] = lines_view(
+                    prepared.lines.get(fold(record[omap.primary_id]), []))
+            images[key] = image
+        return images
 
     def _file_reader(self, row: dict[str, Any]):
         def read() -> dict[str, Any]:
