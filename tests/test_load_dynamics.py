@@ -37,7 +37,8 @@ from load.http import AmbiguousWrite
 from load.runner import LoadRefused, Runner
 from sandbox.dynamics.server import DynamicsSandbox
 from tests.conftest import ROOT, run_cli
-from tests.dynamics_story import FAST, SEED, admin_creates_columns, config_for
+from tests.dynamics_story import (FAST, SEED, AnswerLost, admin_creates_columns,
+                                  config_for)
 
 # entity set -> (mart, the column of the Bizstim key in the mart, its custom column)
 KEYED = {
@@ -479,6 +480,121 @@ def test_rollback_returns_dataverse_to_its_state_before_each_run_except_a_person
     now = m.snapshot()
     assert without(now, "contacts", edited_id) == without(fresh, "contacts", edited_id)
     assert list(now["contacts"]) == [edited_id]
+
+
+def load_killed_once_applied(m: Migration, matches) -> None:
+    """Run the load in a process of its own and SIGKILL it once Dataverse has applied the
+    request `matches` picks and before its answer reaches the loader (so before the
+    ledger hears of it); the warehouse is reopened afterwards."""
+    m.con.close()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DYNAMICS_")},
+           **env_for(m.dataverse)}
+    with AnswerLost(m.dataverse, matches) as lost:
+        process = subprocess.Popen([sys.executable, "-c", KILLABLE_LOAD,
+                                    str(m.workspace / "warehouse.duckdb")],
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while not lost.applied.wait(0.02):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the load never sent the request"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    m.con = duckdb.connect(str(m.workspace / "warehouse.duckdb"))
+    m.writer = DynamicsWriter(m.client, m.con)
+
+
+def upsert_multiple_of(entity_set: str):
+    return lambda request: request.method == "POST" and request.path.endswith(
+        f"/{entity_set}/Microsoft.Dynamics.CRM.UpsertMultiple")
+
+
+def batch_writing(entity_set: str):
+    return lambda request: request.method == "POST" and request.path.endswith("/$batch") \
+        and b"PATCH " in request.body and f"/{entity_set}(".encode() in request.body
+
+
+def pending(m: Migration, obj: str) -> list[str]:
+    return [r[0] for r in m.con.execute(
+        "select source_key from ledger.records where object = ? and action = 'pending' "
+        "order by 1", [obj]).fetchall()]
+
+
+def test_a_delta_killed_before_its_answers_came_back_rolls_back_to_a_person_s_values(
+        migration):
+    """People edited records in Dynamics after the full load; a delta overwrites those
+    fields, and is killed (SIGKILL) twice after Dataverse applied an update and before
+    its answer came back. Resumed, then rolled back, Dataverse holds the people's values
+    again: the before-images were in the ledger before the updates went."""
+    m, dv = migration, migration.dataverse
+    assert m.runner().load().failed == 0
+    contacts = [r[0] for r in m.con.execute(
+        "select bizstim_client_id from dynamics.dynamics__contacts where telephone1 is not null "
+        "order by 1 limit 3").fetchall()]
+    user = m.con.execute(
+        "select systemuserid from dynamics.dynamics__systemuser_updates "
+        "where practitioner_wage is not null and bizstim_role is not null "
+        "order by 1 limit 1").fetchone()[0]
+    contact_ids = {key: m.ledger_id("contacts", key) for key in contacts}
+
+    def wage_of(user_id: str) -> float | None:
+        return next(u for u in dv.records("systemusers")
+                    if u["systemuserid"] == user_id).get("new_practitionerwage")
+
+    # a person's values, on fields the load writes
+    edits = {}
+    for n, key in enumerate(contacts):
+        edits[contact_ids[key]] = {"lastname": f"Person-{n}", "telephone1": f"+1555010{n:04d}"}
+        dv.edit("contacts", record_id=contact_ids[key], changes=edits[contact_ids[key]])
+    dv.edit("systemusers", record_id=user,
+            changes={"new_practitionerwage": 12.5, "new_bizstimrole": "set by IT"})
+    # then Bizstim changes those records, so the delta sends them
+    m.con.execute("update dynamics.dynamics__contacts set lastname = 'Changed in Bizstim' "
+                  f"where bizstim_client_id in ({', '.join('?' for _ in contacts)})", contacts)
+    m.con.execute("update dynamics.dynamics__systemuser_updates set practitioner_wage = 77.5 "
+                  "where systemuserid = ?", [user])
+    before = m.snapshot()
+    assert before["systemusers"][user]["new_practitionerwage"] == 12.5
+    assert {i: {k: before["contacts"][i][k] for k in e} for i, e in edits.items()} == edits
+
+    # killed once Dataverse has applied the users' update, before the answer came back
+    load_killed_once_applied(m, batch_writing("systemusers"))
+    assert wage_of(user) == 77.5  # Dataverse applied it
+    assert pending(m, "systemusers") == [user]
+    pending_image = m.con.execute("select before_image from ledger.records "
+                                  "where object = 'systemusers' and action = 'pending'"
+                                  ).fetchone()[0]
+    run_id = m.con.execute("select run_id from ledger.runs where mode = 'delta'").fetchone()[0]
+    # resumed, and killed the same way in the contacts' UpsertMultiple
+    load_killed_once_applied(m, upsert_multiple_of("contacts"))
+    assert {k: r["lastname"] for k, r in m.by_key("contacts").items() if k in contacts} == {
+        k: "Changed in Bizstim" for k in contacts}
+    assert pending(m, "contacts") == sorted(contacts)
+    # resumed to the end
+    report = m.runner().load()
+    assert report.resumed and report.run_id == run_id and report.failed == 0
+    assert wage_of(user) == 77.5
+    m.con.close()
+
+    undone = run_cli(["rollback", run_id], m.workspace, env_for(dv))
+    assert undone.returncode == 0, undone.output
+    after = m.snapshot()
+    # field by field, the records the run updated hold what they held before it
+    differences = {}
+    for entity_set, record_id in [("systemusers", user),
+                                  *(("contacts", i) for i in contact_ids.values())]:
+        was, now = before[entity_set][record_id], after[entity_set][record_id]
+        differences.update({(entity_set, record_id, k): (was.get(k), now.get(k))
+                            for k in was.keys() | now.keys() if was.get(k) != now.get(k)})
+    assert differences == {}  # (table, id, column): (before the run, after its rollback)
+    assert {i: {k: after["contacts"][i][k] for k in e} for i, e in edits.items()} == edits
+    assert (after["systemusers"][user]["new_practitionerwage"],
+            after["systemusers"][user]["new_bizstimrole"]) == (12.5, "set by IT")
+    assert after == before  # and nothing else moved
+    # the ledger held the user's before-image while its update was on the way
+    image = json.loads(pending_image or "{}")
+    assert (image.get("new_practitionerwage"), image.get("new_bizstimrole")) == (12.5,
+                                                                                 "set by IT")
 
 
 # --- verify ----------------------------------------------------------------------------------
