@@ -207,7 +207,7 @@ def scope(
 # --- loading -----------------------------------------------------------------------------
 
 def _destination(to: str) -> str:
-    from load.destinations import DESTINATIONS
+    from load import DESTINATIONS
 
     if to not in DESTINATIONS:
         raise typer.BadParameter(f"--to must be one of {', '.join(DESTINATIONS)}")
@@ -218,7 +218,7 @@ def _open(workspace: Workspace, destination: str):
     """The warehouse connection and the destination's writer, or a clear exit."""
     import duckdb
 
-    from load.destinations import DestinationConfigError, open_writer
+    from load import DestinationConfigError, open_writer
 
     con = duckdb.connect(str(workspace.warehouse))
     try:
@@ -234,11 +234,10 @@ def _open(workspace: Workspace, destination: str):
 
 
 def _destination_errors():
-    from load.dynamics.auth import AuthError
-    from load.freshsales.bulk import JobTimedOut
-    from load.http import AmbiguousWrite, ApiError, GaveUp
+    """What stops a run cleanly (the destination refused or did not answer)."""
+    from load import DestinationError
 
-    return (ApiError, GaveUp, AuthError, AmbiguousWrite, JobTimedOut)
+    return DestinationError
 
 
 def do_preflight(workspace: Workspace, destination: str) -> list[str]:
@@ -273,8 +272,7 @@ def do_load(workspace: Workspace, destination: str, *, sample: int | None = None
             dry_run: bool = False, only: str | None = None, seed: int = 0):
     from bizstim_migrate.load_view import (ProgressObserver, dry_run_table, summary_table)
     from bizstim_migrate.mapping import map_problems
-    from load.gate import gate_problems
-    from load.runner import LoadRefused, Runner
+    from load import LoadRefused, Runner, gate_problems
 
     con, writer = _open(workspace, destination)
     run_results = workspace.dbt_target / "run_results.json"
@@ -336,7 +334,7 @@ def load(
 def do_verify(workspace: Workspace, destination: str, sample: int = 50,
               seed: Optional[int] = None):
     from bizstim_migrate.load_view import differences_table, verify_table
-    from load.runner import Runner
+    from load import Runner
 
     con, writer = _open(workspace, destination)
     try:
@@ -370,8 +368,7 @@ def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run
     import duckdb
 
     from bizstim_migrate.load_view import rollback_lines
-    from load.ledger import Ledger
-    from load.runner import LoadRefused, Runner
+    from load import Ledger, LoadRefused, Runner
 
     workspace: Workspace = ctx.obj
     with duckdb.connect(str(workspace.warehouse)) as probe:

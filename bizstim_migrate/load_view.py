@@ -7,9 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from load.ledger import PhaseLine
-from load.model import ObjectSpec
-from load.runner import LoadReport, Observer, RollbackReport, VerifyReport
+from load import LoadReport, ObjectSpec, Observer, PhaseLine, RollbackReport, VerifyReport
 
 COUNTED = ("created", "updated", "unchanged", "failed", "skipped")
 

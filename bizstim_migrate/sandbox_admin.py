@@ -32,7 +32,9 @@ def set_up_freshsales(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | N
                       ) -> list[str]:
     """Create every custom field the marts use, and the product category choices
     the marts name (when they are built). Returns what was done."""
-    from load.freshsales.preflight import category_field, category_names, required_fields
+    from load import freshsales_category_field as category_field
+    from load import freshsales_category_names as category_names
+    from load import freshsales_custom_fields as required_fields
 
     control = _control(env["FRESHSALES_BASE_URL"])
     existing = requests.get(f"{control}/records/fields", timeout=30).json()
@@ -57,7 +59,7 @@ def set_up_freshsales(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | N
 
 def set_up_dynamics(env: Mapping[str, str]) -> list[str]:
     """Create every custom column and alternate key the marts use."""
-    from load.dynamics.preflight import required_columns
+    from load import dynamics_custom_columns as required_columns
 
     control = _control(env["DYNAMICS_BASE_URL"])
     prefix = env.get("DYNAMICS_PUBLISHER_PREFIX") or "new_"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bizstim_migrate.workspace import WORKSPACE_ENV, Workspace
-from load.contract import project_dir
+from load import project_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROFILES_DIR = REPO_ROOT

@@ -29,12 +29,9 @@ from typing import Mapping
 import duckdb
 
 from load.model import Writer
+from load.errors import DestinationConfigError  # noqa: F401 - raised here
 
 DESTINATIONS = ("freshsales", "dynamics")
-
-
-class DestinationConfigError(Exception):
-    """A variable is missing or malformed; the message names it (never its value)."""
 
 
 def _need(env: Mapping[str, str], name: str) -> str:

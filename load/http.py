@@ -24,6 +24,8 @@ from typing import Any, Callable, Mapping, Protocol
 
 import requests
 
+from load.errors import AmbiguousWrite, ApiError, GaveUp  # noqa: F401 - raised here
+
 log = logging.getLogger("bizstim_migrate.load")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE", "HEAD"})
@@ -51,26 +53,6 @@ class RetryPolicy:
     floor_seconds: float = 0.05
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
-
-
-class ApiError(Exception):
-    """The destination refused a request; `message` is its own words."""
-
-    def __init__(self, status: int, message: str, code: str | None = None,
-                 body: Any = None) -> None:
-        super().__init__(f"HTTP {status}{f' {code}' if code else ''}: {message}")
-        self.status = status
-        self.message = message
-        self.code = code
-        self.body = body
-
-
-class AmbiguousWrite(Exception):
-    """A non-idempotent write may or may not have been applied."""
-
-
-class GaveUp(Exception):
-    """Retries exhausted (or a 429 storm longer than the retry budget)."""
 
 
 ErrorParser = Callable[[requests.Response], tuple[str, str | None]]

@@ -3,16 +3,18 @@
 The runner is destination-agnostic: phases, ledger, modes (full, delta,
 sample, dry run, resume), reconciliation lines, verify and rollback live in
 `runner.py`. A destination package (`load/freshsales/`, `load/dynamics/`)
-provides a `Writer`: the objects in load order, and how to write, find, read,
-delete and restore one kind of record through its API.
+provides a `Writer` (the base class below declares every capability the
+runner uses): the objects in load order, and how to write, find, read, delete
+and restore one kind of record through its API.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from abc import ABC, abstractmethod
+from typing import Any
 
-from load.http import ApiError
+from load.errors import ApiError
 from load.ledger import RecordResult
 
 
@@ -67,51 +69,83 @@ class WriteBatch:
     resumed: dict[str, str] = field(default_factory=dict)
 
 
-class Writer(Protocol):
+class Writer(ABC):
+    """A destination's writer: every capability the runner uses, declared here.
+    The abstract ones each destination must provide; the others have a default
+    that is correct but slow (a request per record), which a writer overrides
+    where its API can do better."""
+
     destination: str
 
+    @abstractmethod
     def objects(self) -> list[ObjectSpec]:
         """Every object in dependency (load) order."""
 
+    @abstractmethod
     def preflight(self) -> list[str]:
         """Problems that must stop a load (missing custom fields, bad credentials…),
         each a sentence an admin can act on. Empty when all is ready."""
+
+    @abstractmethod
+    def before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """source key -> the fields a write will change, as the destination holds them
+        now, for records about to be updated (the ledger keeps them before the write
+        is sent, so a rollback restores them even after a crash). No version fields:
+        a restore puts these back and the check compares them."""
+
+    @abstractmethod
+    def write(self, batch: WriteBatch) -> list[RecordResult]:
+        """Create or update every row; one result per row (failed ones with the
+        destination's message). Never raises for a single bad record."""
+
+    @abstractmethod
+    def lookup(self, spec: ObjectSpec, keys: list[str]) -> dict[str, str]:
+        """Destination ids of the records carrying these Bizstim keys."""
+
+    @abstractmethod
+    def read(self, spec: ObjectSpec, destination_id: str) -> dict[str, Any] | None:
+        """The record as the destination holds it now (None when gone)."""
+
+    @abstractmethod
+    def version(self, record: dict[str, Any]) -> str:
+        """What changes whenever anybody edits the record (e.g. updated_at)."""
+
+    @abstractmethod
+    def comparable(self, spec: ObjectSpec, row: dict[str, Any], record: dict[str, Any]
+                   ) -> dict[str, tuple[Any, Any]]:
+        """Fields whose mart value and destination value differ (verify)."""
+
+    @abstractmethod
+    def delete(self, spec: ObjectSpec, destination_id: str) -> None:
+        """Delete one record (already gone is not an error)."""
+
+    @abstractmethod
+    def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
+                ) -> None:
+        """Put a before-image back."""
+
+    # --- capabilities with a default ---------------------------------------------------
+    @property
+    def requests_sent(self) -> int | None:
+        """Requests sent so far (the report's throughput), when the writer counts them."""
+        return None
+
+    def quota(self) -> tuple[int, float] | None:
+        """(requests per window, window seconds) the writer paces under, if any."""
+        return None
 
     def prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
         """Called once per phase, before any write or lookup, with the keys the
         phase may write: a writer may read the destination's state for all of
         them at once (a listing is far cheaper than one read per record)."""
 
-    def before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
-        """source key -> the fields a write will change, as the destination holds them
-        now, for records about to be updated (the ledger keeps them before the write
-        is sent, so a rollback restores them even after a crash)."""
+    def current_versions(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Destination id -> version of those `ids` the destination still holds."""
+        return versions_one_by_one(self, spec, ids)
 
-    def write(self, batch: WriteBatch) -> list[RecordResult]:
-        """Create or update every row; one result per row (failed ones with the
-        destination's message). Never raises for a single bad record."""
-
-    def lookup(self, spec: ObjectSpec, keys: list[str]) -> dict[str, str]:
-        """Destination ids of the records carrying these Bizstim keys."""
-
-    def read(self, spec: ObjectSpec, destination_id: str) -> dict[str, Any] | None:
-        """The record as the destination holds it now (None when gone)."""
-
-    def version(self, record: dict[str, Any]) -> str:
-        """What changes whenever anybody edits the record (e.g. updated_at)."""
-
-    def comparable(self, spec: ObjectSpec, row: dict[str, Any], record: dict[str, Any]
-                   ) -> dict[str, tuple[Any, Any]]:
-        """Fields whose mart value and destination value differ (verify)."""
-
-    def delete(self, spec: ObjectSpec, destination_id: str) -> None: ...
-
-    def restore(self, spec: ObjectSpec, destination_id: str, before_image: dict[str, Any]
-                ) -> None: ...
-
-    # Optional, for a rollback in bulk (the runner asks a record at a time without them):
-    # current_versions(spec, ids) -> {destination id: version} of those it still holds;
-    # delete_many(spec, ids) -> {destination id: why it could not be deleted}.
+    def delete_many(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
+        """Delete in the order given; destination id -> why one could not be deleted."""
+        return delete_one_by_one(self, spec, ids)
 
 
 def versions_one_by_one(writer: Writer, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:

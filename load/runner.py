@@ -23,17 +23,12 @@ from typing import Any, Callable, Iterable
 
 import duckdb
 
-from load.http import ApiError
+from load.errors import ApiError, LoadRefused  # noqa: F401 - LoadRefused raised here
 from load.ledger import Ledger, PhaseLine, RecordResult
-from load.model import (ObjectSpec, WriteBatch, Writer, delete_one_by_one,
-                        versions_one_by_one)
+from load.model import ObjectSpec, WriteBatch, Writer
 from load.payload import payload_hash, plain_row
 
 MODES = ("full", "delta", "sample", "dry-run")
-
-
-class LoadRefused(Exception):
-    """The load may not start; the message lists what to fix."""
 
 
 class Observer:
@@ -108,9 +103,9 @@ class Runner:
                 "delta" if self.ledger.has_finished_load(self.destination) else "full")
             run_id = self.ledger.start_run(self.destination, mode, extraction_id)
         report = LoadReport(run_id=run_id, mode=mode, resumed=resumed_run is not None)
-        quota = getattr(self.writer, "quota", None)
+        quota = self.writer.quota()
         if quota is not None:
-            self.ledger.quota(run_id, *quota())
+            self.ledger.quota(run_id, *quota)
         selection = self._sample_selection(sample, seed) if mode == "sample" and sample else None
         try:
             for index, spec in enumerate(specs, start=1):
@@ -217,21 +212,14 @@ class Runner:
         return line
 
     def _requests_sent(self) -> int | None:
-        """The writer's request count so far (its HTTP client's), if it keeps one."""
-        sent = getattr(self.writer, "requests_sent", None)
-        if sent is None:
-            http = getattr(getattr(self.writer, "client", None), "http", None)
-            sent = getattr(http, "requests_sent", None)
-        return sent if isinstance(sent, int) else None
+        """The writer's request count so far, if it keeps one."""
+        return self.writer.requests_sent
 
     def _before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
-        take = getattr(self.writer, "before_images", None)
-        return (take(spec, ids) or {}) if take is not None else {}
+        return self.writer.before_images(spec, ids) or {}
 
     def _prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
-        prepare = getattr(self.writer, "prepare", None)
-        if prepare is not None:
-            prepare(spec, keys)
+        self.writer.prepare(spec, keys)
 
     @staticmethod
     def _check_results(spec: ObjectSpec, keys: list[str], results: list[RecordResult]) -> None:
@@ -400,20 +388,14 @@ class Runner:
         return RecordResult(key, "restored", destination_id,
                             after_image_hash=self.writer.version(restored) if restored else None)
 
-    # A writer may read versions and delete many records at once (`current_versions`,
-    # `delete_many`); otherwise a request per record.
     def _versions(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
         """Destination id -> version, for the records the destination still holds."""
-        if hasattr(self.writer, "current_versions"):
-            return self.writer.current_versions(spec, ids)
-        return versions_one_by_one(self.writer, spec, ids)
+        return self.writer.current_versions(spec, ids)
 
     def _delete_all(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
         """Delete in the order given; destination id -> why it could not be."""
         if not ids:
             return {}
-        if not hasattr(self.writer, "delete_many"):
-            return delete_one_by_one(self.writer, spec, ids)
         try:
             return self.writer.delete_many(spec, ids)
         except ApiError as error:  # the whole request refused

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from load.ledger import RecordResult
-from load.model import ObjectSpec, ParentRef, WriteBatch
+from load.model import ObjectSpec, ParentRef, WriteBatch, Writer
 from load.runner import LoadRefused, Runner
 
 GROUPS = ObjectSpec("groups", "m.groups", "group_key", batch_size=2)
@@ -21,7 +21,7 @@ class Crash(Exception):
     pass
 
 
-class MemoryWriter:
+class MemoryWriter(Writer):
     """A destination in a dict; `crash_after` writes then dies before answering."""
 
     destination = "memory"
@@ -80,6 +80,10 @@ class MemoryWriter:
 
     def version(self, record):
         return record["version"]
+
+    def before_images(self, spec, ids):
+        return {key: {k: v for k, v in self.store[spec.name][i].items() if k != "version"}
+                for key, i in ids.items() if i in self.store[spec.name]}
 
     def comparable(self, spec, row, record):
         return {k: (v, record.get(k)) for k, v in row.items()

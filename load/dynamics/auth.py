@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import requests
 
 from load.dynamics import settings
+from load.errors import AuthError  # noqa: F401 - raised here
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,6 @@ class DynamicsConfig:
     @property
     def token_scope(self) -> str:
         return self.scope or f"{self.base_url.rstrip('/')}/.default"
-
-
-class AuthError(RuntimeError):
-    """Entra ID refused the credentials; the message says what to check."""
 
 
 class TokenProvider:

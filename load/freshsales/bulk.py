@@ -15,11 +15,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from load.freshsales import settings
+from load.errors import JobTimedOut
 from load.freshsales.client import FreshsalesClient
-
-
-class JobTimedOut(Exception):
-    pass
 
 
 @dataclass

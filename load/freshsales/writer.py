@@ -25,12 +25,12 @@ from load.freshsales.client import FreshsalesClient
 from load.freshsales.rows import RowShaper
 from load.http import AmbiguousWrite, ApiError, GaveUp
 from load.ledger import RecordResult
-from load.model import ObjectSpec, WriteBatch, delete_one_by_one, versions_one_by_one
+from load.model import ObjectSpec, WriteBatch, Writer, delete_one_by_one, versions_one_by_one
 
 BULK = ("contacts", "deals")
 
 
-class FreshsalesWriter:
+class FreshsalesWriter(Writer):
     destination = "freshsales"
 
     def __init__(self, client: FreshsalesClient, con: duckdb.DuckDBPyConnection,
