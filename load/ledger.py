@@ -296,6 +296,15 @@ class Ledger:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def pending_with_image(self, run_id: str, obj: str) -> set[str]:
+        """Pending keys whose record existed before the run (a before-image was kept
+        before its request went): a resume updates them, it never created them."""
+        rows = self.con.execute(
+            f"select source_key from {SCHEMA}.records where run_id = ? and object = ? "
+            "and action = 'pending' and before_image is not null", [run_id, obj],
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def current(self, destination: str, obj: str) -> dict[str, tuple[str, str]]:
         """source key -> (destination id, payload hash) as last written."""
         rows = self.con.execute(

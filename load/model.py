@@ -87,11 +87,14 @@ class Writer(ABC):
         each a sentence an admin can act on. Empty when all is ready."""
 
     @abstractmethod
-    def before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
+    def before_images(self, spec: ObjectSpec, ids: dict[str, str | None]
+                      ) -> dict[str, dict[str, Any]]:
         """source key -> the fields a write will change, as the destination holds them
-        now, for records about to be updated (the ledger keeps them before the write
-        is sent, so a rollback restores them even after a crash). No version fields:
-        a restore puts these back and the check compares them."""
+        now, for records a write may update (the ledger keeps them before the write
+        is sent, so a rollback restores them even after a crash). An id is None for a
+        record no ledger row names: the writer returns its image when the destination
+        already holds a record with that key (found by prepare()), else nothing. No
+        version fields: a restore puts these back and the check compares them."""
 
     @abstractmethod
     def write(self, batch: WriteBatch) -> list[RecordResult]:

@@ -166,6 +166,10 @@ class Runner:
             self._prepare(spec, sorted({str(r[spec.key]) for r in to_write} | pending))
         found = self.writer.lookup(spec, sorted(pending)) if pending else {}
         existing = {k: v[0] for k, v in current.items()}
+        # a pending record with a before-image existed before this run (an earlier
+        # run's, or the customer's own): an update of it; the others it created
+        had_image = self.ledger.pending_with_image(run_id, spec.name) if pending else set()
+        existing |= {k: v for k, v in found.items() if k in had_image and k not in existing}
         resumed = {k: v for k, v in found.items() if k not in existing}
 
         parent_ids = {p.parent: {k: v[0] for k, v in
@@ -189,7 +193,11 @@ class Runner:
             chunk = [row for row, _ in ready[start:start + spec.batch_size]]
             keys = [str(r[spec.key]) for r in chunk]
             updates = {k: existing[k] for k in keys if k in existing}
-            images = self._before_images(spec, updates) if updates else {}
+            # before-images of every record the write may change: those the ledger
+            # knows and those the destination held before any run of ours (the writer
+            # finds them by key: id None); never of one this run created
+            ask = {k: existing.get(k) for k in keys if k not in resumed}
+            images = self._before_images(spec, ask) if ask else {}
             self.ledger.mark_pending(run_id, spec.name, [(k, hashes[k]) for k in keys], images)
             results = self.writer.write(WriteBatch(
                 spec=spec, rows=chunk, hashes={k: hashes[k] for k in keys},

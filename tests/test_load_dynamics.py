@@ -520,6 +520,30 @@ def pending(m: Migration, obj: str) -> list[str]:
         "order by 1", [obj]).fetchall()]
 
 
+def test_a_first_load_killed_after_updating_the_customer_s_users_rolls_back_to_their_values(
+        migration):
+    """The customer's system users exist before any run of ours. The first load is
+    killed after Dataverse applied the users' update and before its answer came
+    back; resumed and rolled back, the users hold their own values again (their
+    before-images were taken before the request went, though no ledger row named
+    them), and they were updated, never created (a rollback deletes no user)."""
+    m, dv = migration, migration.dataverse
+    before = m.snapshot()
+    load_killed_once_applied(m, batch_writing("systemusers"))
+    assert pending(m, "systemusers")  # applied, unanswered
+    assert m.con.execute("select count(*) from ledger.records where object = 'systemusers' "
+                         "and action = 'pending' and before_image is null").fetchone() == (0,)
+    report = m.runner().load()
+    assert report.resumed and report.failed == 0
+    assert m.con.execute("select count(*) from ledger.records where object = 'systemusers' "
+                         "and action = 'created'").fetchone() == (0,)
+    run_id = report.run_id
+    m.con.close()
+    undone = run_cli(["rollback", run_id], m.workspace, env_for(dv))
+    assert undone.returncode == 0, undone.output
+    assert m.snapshot()["systemusers"] == before["systemusers"]
+
+
 def test_a_delta_killed_before_its_answers_came_back_rolls_back_to_a_person_s_values(
         migration):
     """People edited records in Dynamics after the full load; a delta overwrites those

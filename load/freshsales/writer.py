@@ -133,6 +133,9 @@ class FreshsalesWriter(Writer):
                 images[key] = fields.flat_record(spec.name, record,
                                                  fields.shape(spec.name).resolved_extras)
                 continue
+            destination_id = destination_id or (str(record["id"]) if record else None)
+            if destination_id is None:  # not in Freshsales before this write
+                continue
             current = self.read(spec, destination_id)
             if current is not None:
                 current.pop("updated_at", None)
