@@ -240,6 +240,4 @@ class Prepared:
 
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> record
     keys: set[str] = field(default_factory=set)  # keys asked for
-    ledger_keys: set[str] = field(default_factory=set)  # keys the ledger knows
-    resumed: set[str] = field(default_factory=set)  # pending keys found by lookup()
     lines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # opportunity id -> lines
