@@ -11,12 +11,12 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from bizstim_migrate import steps
 from bizstim_migrate.extract_view import ProgressObserver, delta_table, extraction_table
 from bizstim_migrate.sandboxes import SandboxProcess, start_sandboxes, write_env_file
 from bizstim_migrate.workspace import Workspace
-from extract.config import resolve_checkpoint_seconds, resolve_client_config
 from extract.errors import BizstimAuthError, BizstimError, BizstimPlanError, ConfigError
-from extract.pipeline import ExtractionReport, run_extraction
+from extract.pipeline import ExtractionReport
 
 app = typer.Typer(
     help="Migrate a Bizstim account to Freshsales or Dynamics 365 Sales.",
@@ -71,18 +71,11 @@ def _fail(error: BizstimError) -> None:
     raise typer.Exit(EXIT_FAILED)
 
 
+# Each do_* runs a step (bizstim_migrate/steps.py) and shows it; the demo calls them too.
+
 def do_extract(workspace: Workspace, kind: str, **config_overrides) -> ExtractionReport:
-    config = resolve_client_config(**config_overrides)
     with ProgressObserver(console) as observer:
-        report = run_extraction(
-            warehouse=workspace.warehouse,
-            files_dir=workspace.files_dir,
-            pipelines_dir=workspace.pipelines_dir,
-            config=config,
-            kind=kind,
-            observer=observer,
-            checkpoint_seconds=resolve_checkpoint_seconds(),
-        )
+        report = steps.extract(workspace, kind, observer, **config_overrides)
     console.print(extraction_table(report))
     if kind == "delta":
         table = delta_table(report)
@@ -124,12 +117,7 @@ def _parse_vars(pairs: list[str]) -> dict:
 
 
 def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None = None) -> bool:
-    from bizstim_migrate.mapping import dbt_vars as confirmed_map_vars
-    from bizstim_migrate.transform import run_dbt
-
-    # the confirmed field map's value maps, then the engineer's own --var values
-    merged = {**confirmed_map_vars(workspace, destination), **(dbt_vars or {})}
-    outcome = run_dbt(workspace, "build", destination=destination, dbt_vars=merged)
+    outcome = steps.transform(workspace, destination, dbt_vars)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     console.print(f"dbt build: {counts or 'nothing ran'}")
     for warning in outcome.warnings:
@@ -167,26 +155,13 @@ def transform(
 
 def do_scope(workspace: Workspace, plan: str = "growth"):
     """The scope document; returns the inventory (its key checks say if access works)."""
-    import json
+    from bizstim_migrate.scope_view import load_tables, scope_tables
 
-    from bizstim_migrate.scope_view import (load_estimates, load_tables, scope_markdown,
-                                            scope_tables)
-    from extract.client import BizstimClient
-    from extract.inventory import take_inventory
-
-    config = resolve_client_config()
-    inventory = take_inventory(BizstimClient(config))
-    keys = max(len(config.api_keys), 2)
-    estimates = load_estimates(inventory, plan)
-    for table in scope_tables(inventory, keys) + load_tables(estimates):
+    found = steps.scope(workspace, plan)
+    for table in scope_tables(found.inventory, found.keys) + load_tables(found.estimates):
         console.print(table)
-    workspace.reports_dir.mkdir(parents=True, exist_ok=True)
-    path = workspace.reports_dir / "scope.md"
-    path.write_text(scope_markdown(inventory, keys, estimates))
-    # the report sets the achieved figures beside these
-    (workspace.reports_dir / "scope_estimate.json").write_text(json.dumps(estimates, indent=1))
-    console.print(f"Scope written to {path}")
-    return inventory
+    console.print(f"Scope written to {found.markdown}")
+    return found.inventory
 
 
 @app.command()
@@ -214,41 +189,25 @@ def _destination(to: str) -> str:
     return to
 
 
-def _open(workspace: Workspace, destination: str):
-    """The warehouse connection and the destination's writer, or a clear exit."""
-    import duckdb
-
-    from load import DestinationConfigError, open_writer
-
-    con = duckdb.connect(str(workspace.warehouse))
-    try:
-        writer = open_writer(destination, con, files_dir=workspace.files_dir)
-    except DestinationConfigError as error:
-        con.close()
-        err_console.print(f"[bold red]error:[/] {error}")
-        if workspace.sandbox_env.exists():
-            err_console.print(f"hint: for the sandbox, load {workspace.sandbox_env} first: "
-                              f"set -a; . {workspace.sandbox_env}; set +a")
-        raise typer.Exit(EXIT_CONFIG)
-    return con, writer
-
-
-def _destination_errors():
-    """What stops a run cleanly (the destination refused or did not answer)."""
-    from load import DestinationError
-
-    return DestinationError
+def _config_error(workspace: Workspace, error: Exception) -> None:
+    """A destination's variable missing: say which (never its value), and exit."""
+    err_console.print(f"[bold red]error:[/] {error}")
+    if workspace.sandbox_env.exists():
+        err_console.print(f"hint: for the sandbox, load {workspace.sandbox_env} first: "
+                          f"set -a; . {workspace.sandbox_env}; set +a")
+    raise typer.Exit(EXIT_CONFIG)
 
 
 def do_preflight(workspace: Workspace, destination: str) -> list[str]:
-    con, writer = _open(workspace, destination)
+    from load import DestinationConfigError, DestinationError
+
     try:
-        problems = writer.preflight()
-    except _destination_errors() as error:
+        problems = steps.preflight(workspace, destination)
+    except DestinationConfigError as error:
+        _config_error(workspace, error)
+    except DestinationError as error:
         err_console.print(f"[bold red]error:[/] {destination} refused the preflight: {error}")
         raise typer.Exit(EXIT_ACCESS)
-    finally:
-        con.close()
     meta = {"freshsales": "freshsales_meta.users", "dynamics": "dynamics_meta.systemusers"}
     console.print(f"{destination}: credentials work; users stored in {meta[destination]} for "
                   "the owner resolution in dbt.")
@@ -270,42 +229,35 @@ def preflight(ctx: typer.Context,
 
 def do_load(workspace: Workspace, destination: str, *, sample: int | None = None,
             dry_run: bool = False, only: str | None = None, seed: int = 0):
-    from bizstim_migrate.load_view import (ProgressObserver, dry_run_table, summary_table)
-    from bizstim_migrate.mapping import map_problems
-    from load import LoadRefused, Runner, gate_problems
+    from bizstim_migrate.load_view import ProgressObserver, dry_run_table, summary_table
+    from load import DestinationConfigError, DestinationError, LoadRefused
 
-    con, writer = _open(workspace, destination)
-    run_results = workspace.dbt_target / "run_results.json"
     try:
         with ProgressObserver(console) as observer:
-            runner = Runner(con, writer, observer,
-                            gate=lambda: map_problems(workspace, destination, con=con)
-                            + gate_problems(run_results, con, destination))
-            report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed)
+            outcome = steps.load(workspace, destination, observer, sample=sample,
+                                 dry_run=dry_run, only=only, seed=seed)
+    except DestinationConfigError as error:
+        _config_error(workspace, error)
     except LoadRefused as refused:
         err_console.print("[bold red]The load may not start:[/]")
         for line in str(refused).splitlines():
             err_console.print(f"  - {line}")
         raise typer.Exit(EXIT_FAILED)
-    except _destination_errors() as error:
+    except DestinationError as error:
         err_console.print(f"[bold red]error:[/] {error}")
         err_console.print("The run stopped cleanly; run the same command again to resume "
                           "where it stopped.")
         raise typer.Exit(EXIT_FAILED)
-    finally:
-        con.close()
+    report = outcome.report
     if dry_run:
         console.print(dry_run_table(report, destination))
         return report
     console.print(summary_table(report, destination))
-    console.print(f"{writer.requests_sent} requests to {destination}. Ledger: schema ledger in "
-                  f"{workspace.warehouse} (run {report.run_id}).")
-    if report.mode in ("full", "delta"):
-        from bizstim_migrate.report import write_deliverables
-
-        written = write_deliverables(workspace, destination)
+    console.print(f"{outcome.requests_sent} requests to {destination}. Ledger: schema ledger "
+                  f"in {workspace.warehouse} (run {report.run_id}).")
+    if outcome.deliverables:
         console.print(f"Deliverables for the admin (what {destination} cannot hold): "
-                      f"{len(written) // 2} tables as CSV and Markdown in "
+                      f"{len(outcome.deliverables) // 2} tables as CSV and Markdown in "
                       f"{workspace.reports_dir / destination / 'deliverables'}")
     return report
 
@@ -334,13 +286,12 @@ def load(
 def do_verify(workspace: Workspace, destination: str, sample: int = 50,
               seed: Optional[int] = None):
     from bizstim_migrate.load_view import differences_table, verify_table
-    from load import Runner
+    from load import DestinationConfigError
 
-    con, writer = _open(workspace, destination)
     try:
-        report = Runner(con, writer).verify(sample=sample, seed=seed)
-    finally:
-        con.close()
+        report = steps.verify(workspace, destination, sample, seed)
+    except DestinationConfigError as error:
+        _config_error(workspace, error)
     console.print(verify_table(report, destination))
     if report.differences:
         console.print(differences_table(report))
@@ -365,25 +316,17 @@ def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run
              ) -> None:
     """Undo a run: delete what it created, restore what it updated, report what a
     person edited since."""
-    import duckdb
-
     from bizstim_migrate.load_view import rollback_lines
-    from load import Ledger, LoadRefused, Runner
+    from load import DestinationConfigError, LoadRefused
 
     workspace: Workspace = ctx.obj
-    with duckdb.connect(str(workspace.warehouse)) as probe:
-        run = Ledger(probe).run(run_id)
-    if run is None:
-        err_console.print(f"[bold red]error:[/] no run {run_id!r} in the ledger.")
-        raise typer.Exit(EXIT_FAILED)
-    con, writer = _open(workspace, run["destination"])
     try:
-        report = Runner(con, writer).rollback(run_id)
-    except LoadRefused as refused:
+        report = steps.rollback(workspace, run_id)
+    except DestinationConfigError as error:
+        _config_error(workspace, error)
+    except (LoadRefused, steps.StepRefused) as refused:
         err_console.print(f"[bold red]error:[/] {refused}")
         raise typer.Exit(EXIT_FAILED)
-    finally:
-        con.close()
     for line in rollback_lines(report):
         console.print(line)
     if report.mismatches:
@@ -392,9 +335,7 @@ def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run
 
 def do_report(workspace: Workspace, destination: str, run_id: Optional[str] = None,
               dbt_docs: bool = True):
-    from bizstim_migrate.report import build_report
-
-    files = build_report(workspace, destination, run_id, dbt_docs=dbt_docs)
+    files = steps.report(workspace, destination, run_id, dbt_docs)
     console.print(f"Report: {files.html}")
     console.print(f"  {len(files.files)} CSV and Markdown files beside it (deliverables in "
                   f"{files.html.parent / 'deliverables'})")
@@ -466,24 +407,9 @@ def sandbox_admin(
     """Play the customer's admin on the sandbox: create the custom fields (columns,
     keys) and category choices the preflight asks for. A real account's admin does
     this in its settings."""
-    import duckdb
-
-    from bizstim_migrate.sandbox_admin import set_up_dynamics, set_up_freshsales
-
     workspace: Workspace = ctx.obj
     destination = _destination(to)
-    if destination == "freshsales":
-        # category choices come from the marts, once they are built
-        con = (duckdb.connect(str(workspace.warehouse), read_only=True)
-               if workspace.warehouse.exists() else None)
-        try:
-            done = set_up_freshsales(os.environ, con)
-        finally:
-            if con is not None:
-                con.close()
-    else:
-        done = set_up_dynamics(os.environ)
-    for item in done:
+    for item in steps.admin_set_up(workspace, destination):
         console.print(f"created {item}")
     console.print(f"The {destination} sandbox has what the preflight asks an admin for.")
 
@@ -506,13 +432,13 @@ def demo(
     # in a child process, as a real service is: the run does not share our GIL with them
     running = SandboxProcess.start(workspace.ensure().root, tenant=tenant, seed=seed)
     os.environ.update(running.env)
-    steps = DemoSteps(extract=do_extract, transform=do_transform, preflight=do_preflight,
+    shown = DemoSteps(extract=do_extract, transform=do_transform, preflight=do_preflight,
                       load=do_load, verify=do_verify, report=do_report,
-                      scope=do_scope)
+                      scope=do_scope, admin=steps.admin_set_up)
     try:
         console.print(f"Sandboxes: Bizstim ({tenant}, seed {seed}) {running.bizstim.url}, "
                       f"Freshsales {running.freshsales.url}, Dataverse {running.dynamics.url}")
-        outcome = run_demo(console, workspace, running, destination, steps)
+        outcome = run_demo(console, workspace, running, destination, shown)
         console.print(f"[bold green]Migrated to {destination} in {outcome.seconds:.0f} s.[/]")
         console.print("  " + ", ".join(f"{title.split('.')[0]}: {seconds:.0f} s"
                                       for title, seconds in outcome.steps.items())

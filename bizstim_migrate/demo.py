@@ -8,7 +8,6 @@ fields, people editing Bizstim records during the migration)."""
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Callable
 from rich.console import Console
 from rich.rule import Rule
 
-from bizstim_migrate.sandbox_admin import set_up_dynamics, set_up_freshsales
 from bizstim_migrate.sandboxes import SandboxProcess, expected_counts
 from bizstim_migrate.workspace import Workspace
 
@@ -31,7 +29,8 @@ class DemoFailed(Exception):
 
 @dataclass
 class DemoSteps:
-    """The command functions the demo calls (from cli.py, so both stay in step)."""
+    """The steps the demo runs, each shown as its command shows it (cli.py's do_*
+    over bizstim_migrate/steps.py), and the admin's part (sandbox only)."""
 
     extract: Callable
     transform: Callable
@@ -40,6 +39,7 @@ class DemoSteps:
     verify: Callable
     report: Callable
     scope: Callable
+    admin: Callable
 
 
 @dataclass
@@ -48,17 +48,6 @@ class DemoOutcome:
     seconds: float = 0.0
     report: Path | None = None
     steps: dict[str, float] = field(default_factory=dict)  # title -> seconds it took
-
-
-def _admin(destination: str, workspace: Workspace, con_needed: bool) -> list[str]:
-    import duckdb
-
-    if destination == "dynamics":
-        return set_up_dynamics(os.environ)
-    if not con_needed:
-        return set_up_freshsales(os.environ)
-    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        return set_up_freshsales(os.environ, con)
 
 
 def run_demo(console: Console, workspace: Workspace, running: SandboxProcess,
@@ -80,7 +69,7 @@ def run_demo(console: Console, workspace: Workspace, running: SandboxProcess,
     steps.scope(workspace)
 
     step("1. Schema setup (the admin creates the custom fields the preflight lists)")
-    for item in _admin(destination, workspace, con_needed=False):
+    for item in steps.admin(workspace, destination):
         console.print(f"  admin created {item}")
     steps.preflight(workspace, destination)
 
@@ -105,8 +94,8 @@ def run_demo(console: Console, workspace: Workspace, running: SandboxProcess,
     step("4. Mapping and validation gates (dbt build) with owners reconciled by e-mail")
     if not steps.transform(workspace, destination):
         raise DemoFailed("the dbt gate is closed")
-    if destination == "freshsales":
-        for item in _admin(destination, workspace, con_needed=True):
+    if destination == "freshsales":  # the category choices the marts name
+        for item in steps.admin(workspace, destination):
             console.print(f"  admin created {item}")
     if steps.preflight(workspace, destination):
         raise DemoFailed("the destination is not ready")
