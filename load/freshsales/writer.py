@@ -1,7 +1,7 @@
 """The Freshsales writer: the runner's phases, as Freshsales requests.
 
-- product categories: checked, not written (the admin manages the choices of
-  the product Category field; the preflight lists the missing ones);
+- product categories: checked, not written (categories.py: the admin manages
+  the choices of the product category field; the preflight lists the missing ones);
 - contacts and deals: `bulk_upsert` by their unique Bizstim-key custom field
   (bulk.py), ids read back from the list views;
 - products, notes, documents and sales activities: one request a record
@@ -18,9 +18,10 @@ from typing import Any
 
 import duckdb
 
-from load.freshsales import bulk, fields, objects, preflight, settings
+from load.freshsales import bulk, categories, fields, objects, preflight, settings
 from load.freshsales.account import AccountSettings
 from load.freshsales.attached import AttachedRecords
+from load.freshsales.categories import CategoryChoices
 from load.freshsales.client import FreshsalesClient
 from load.freshsales.rows import RowShaper
 from load.http import AmbiguousWrite, ApiError, GaveUp
@@ -41,6 +42,7 @@ class FreshsalesWriter(Writer):
         self.views = bulk.Views(client)
         self.shaper = RowShaper(con, self.account, files_dir)
         self.attached = AttachedRecords(client, con, self.shaper)
+        self.categories = CategoryChoices(self.account, self.shaper)
         self._snapshot: dict[str, dict[str, dict[str, Any]]] = {}  # object -> key -> record
 
     def __repr__(self) -> str:
@@ -77,12 +79,8 @@ class FreshsalesWriter(Writer):
             by_code = {r.get(key_field.field): r for r in self._list("cpq/products", "products")}
             self._snapshot["products"] = {k: by_code[c] for k, c in codes.items()
                                           if c in by_code}
-        elif spec.name == "product_categories":
-            (name_field,) = layout.written()
-            names = self.shaper.keys_by_field(spec, name_field)
-            choices = self.account.category_choices(preflight.category_field())
-            self._snapshot[spec.name] = {k: {"id": choices[n], name_field.field: n}
-                                         for k, n in names.items() if n in choices}
+        elif spec.name == categories.OBJECT:
+            self.categories.prepare(spec)
 
     def _list(self, route: str, name: str) -> list[dict[str, Any]]:
         records, page = [], 1
@@ -94,19 +92,17 @@ class FreshsalesWriter(Writer):
             page += 1
 
     def lookup(self, spec: ObjectSpec, keys: list[str]) -> dict[str, str]:
+        if spec.name == categories.OBJECT:
+            return self.categories.lookup(keys)
         if spec.name in self._snapshot:
             known = self._snapshot[spec.name]
             return {k: str(known[k]["id"]) for k in keys if k in known}
         return self.attached.find(spec, keys)
 
     def read(self, spec: ObjectSpec, destination_id: str) -> dict[str, Any] | None:
+        if spec.name == categories.OBJECT:
+            return self.categories.read(destination_id)
         layout = fields.shape(spec.name)
-        if spec.name == "product_categories":
-            (name_field,) = layout.written()
-            choices = {v: n for n, v in self.account.category_choices(
-                preflight.category_field()).items()}
-            return {name_field.field: choices[destination_id]} \
-                if destination_id in choices else None
         route, name = objects.ROUTES[spec.name]
         params = {"include": layout.lines.field} if layout.lines else None
         try:
@@ -123,7 +119,7 @@ class FreshsalesWriter(Writer):
         return str(record.get("updated_at"))
 
     def before_images(self, spec: ObjectSpec, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
-        if spec.name == "product_categories":
+        if spec.name == categories.OBJECT:  # nothing is written
             return {}
         images = {}
         known = self._snapshot.get(spec.name, {})
@@ -144,9 +140,8 @@ class FreshsalesWriter(Writer):
 
     def comparable(self, spec: ObjectSpec, row: dict[str, Any], record: dict[str, Any]
                    ) -> dict[str, tuple[Any, Any]]:
-        if spec.name == "product_categories":
-            return fields.differences({f.field: row[f.column]
-                                       for f in fields.shape(spec.name).written()}, record)
+        if spec.name == categories.OBJECT:
+            return self.categories.differences(row, record)
         want = self.shaper.flat(spec, row, self.shaper.parent_ids_for(spec))
         if want is None:
             return {"(row)": ("loadable", "its parent is not in Freshsales")}
@@ -155,8 +150,8 @@ class FreshsalesWriter(Writer):
     # --- writing --------------------------------------------------------------------------
     def write(self, batch: WriteBatch) -> list[RecordResult]:
         name = batch.spec.name
-        if name == "product_categories":
-            return self._check_categories(batch)
+        if name == categories.OBJECT:
+            return self.categories.check(batch)
         shaped, results = [], []
         for row in batch.rows:
             key = str(row[batch.spec.key])
@@ -170,21 +165,6 @@ class FreshsalesWriter(Writer):
         if name in BULK:
             return results + self._write_bulk(batch, shaped)
         return results + [self._write_one(batch, key, row, flat) for key, row, flat in shaped]
-
-    def _check_categories(self, batch: WriteBatch) -> list[RecordResult]:
-        known = self._snapshot.get("product_categories", {})
-        results = []
-        for row in batch.rows:
-            key = str(row[batch.spec.key])
-            if key in known:
-                results.append(RecordResult(key, "unchanged", str(known[key]["id"]),
-                                            batch.hashes[key]))
-            else:
-                results.append(RecordResult(
-                    key, "failed", payload_hash=batch.hashes[key],
-                    error=f"the product Category field has no choice {row['name']!r}: add it "
-                          "in Admin Settings > Product fields"))
-        return results
 
     def _action(self, batch: WriteBatch, key: str, pre_existing: dict[str, Any] | None
                 ) -> tuple[str, dict[str, Any] | None]:
@@ -313,7 +293,7 @@ class FreshsalesWriter(Writer):
 
     # --- undoing --------------------------------------------------------------------------
     def delete(self, spec: ObjectSpec, destination_id: str) -> None:
-        if spec.name == "product_categories":
+        if spec.name == categories.OBJECT:  # the admin's choices: never deleted by us
             return
         route, _ = objects.ROUTES[spec.name]
         try:
