@@ -10,7 +10,7 @@ SAMPLE_ROWS is profiled on a reproducible sample.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import duckdb
 
@@ -127,6 +127,12 @@ class ColumnProfile:
                f"characters; {base}"
 
 
+# the measures _METRICS_SQL computes, in its order: the ColumnProfile fields
+# between `rows` and `sampled`
+_FIELDS = [f.name for f in fields(ColumnProfile)]
+METRICS = tuple(_FIELDS[_FIELDS.index("rows") + 1:_FIELDS.index("sampled")])
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -192,7 +198,8 @@ def profile_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
         tops.setdefault(column, []).append((str(value), int(n)))
     profiles = {}
     for column in columns:
-        values = metrics.get(column) or (0,) * len(_METRICS)
+        # a column with no rows (an empty table) has no metrics row: every count is 0
+        values = metrics.get(column) or (0,) * len(METRICS)
         profile = ColumnProfile(table, column, counted, *[int(m or 0) for m in values],
                                 sampled=sampled, top_values=tops.get(column, []))
         profiles[column] = profile
