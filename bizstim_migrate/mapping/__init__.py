@@ -8,7 +8,10 @@ For the other commands:
     propose(workspace, "freshsales") -> Path      # <workspace>/mapping/freshsales.yml
     confirm(workspace, "freshsales", by="alice") -> Confirmation
     map_problems(workspace, "freshsales") -> list[str]   # [] when confirmed and current
-    dbt_vars(workspace, "freshsales") -> dict     # {"bizstim_value_maps": {...}} or {}
+    dbt_vars(workspace, "freshsales") -> dict     # {"bizstim_value_maps": {...},
+                                                  #  "left_out_columns": {...},
+                                                  #  "custom_field_targets": {...}} or {}
+    custom_field_targets(workspace, "freshsales") -> list[dict]  # custom fields to create
 """
 
 from bizstim_migrate.mapping.cli import map_app
@@ -17,6 +20,7 @@ from bizstim_migrate.mapping.workflow import (
     DBT_VAR,
     Confirmation,
     MapDiff,
+    custom_field_targets,
     MapError,
     confirm,
     dbt_vars,
@@ -26,6 +30,7 @@ from bizstim_migrate.mapping.workflow import (
 )
 
 __all__ = [
-    "DBT_VAR", "Confirmation", "MapDiff", "MapError", "confirm", "confirmed_path", "dbt_vars",
+    "DBT_VAR", "Confirmation", "MapDiff", "MapError", "confirm", "confirmed_path",
+    "custom_field_targets", "dbt_vars",
     "diff", "map_app", "map_path", "map_problems", "propose",
 ]

@@ -85,8 +85,8 @@ def propose_command(ctx: typer.Context,
 
 def objects_table(document: dict) -> Table:
     table = Table(title=f"Field map proposal for {document.get('destination')}")
-    for column in ("Bizstim object", "destination", "fields", "high", "medium", "low",
-                   "join keys / left out", "no home"):
+    for column in ("Bizstim object", "destination", "fields", "declared", "high", "medium",
+                   "low", "join keys / left out", "not migrated"):
         table.add_column(column, justify="left" if column in ("Bizstim object",
                                                               "destination") else "right")
     for obj in document.get("objects") or []:
@@ -95,14 +95,14 @@ def objects_table(document: dict) -> Table:
         table.add_row(
             obj["source"], obj.get("destination", ""), str(len(fields)),
             *(str(sum(1 for f in placed if f.get("level") == lvl))
-              for lvl in ("high", "medium", "low")),
+              for lvl in ("declared", "high", "medium", "low")),
             str(sum(1 for f in fields if f.get("role") in ("link", "left_out"))),
             str(sum(1 for f in fields if not f.get("destination")
-                    and f.get("role") not in ("link", "left_out"))),
+                    and f.get("role") == "field")),
         )
     for obj in document.get("not_migrated") or []:
         table.add_row(obj["source"], "(not migrated)", str(len(obj.get("columns") or [])),
-                      "", "", "", "", "")
+                      "", "", "", "", "", "")
     return table
 
 

@@ -1,31 +1,35 @@
-"""The proposal: for every source field, the destination field it should
-land in, the transform, a confidence and the evidence; value maps for the
-picklists and status flags; and the fields with no home, as custom-field
-candidates with a suggested type.
+"""The proposal: for every source field, the destination field it lands in,
+the transform, a confidence and the evidence; value maps for the picklists and
+status flags; and the fields with no home, as custom-field candidates with a
+suggested type.
 
-Evidence is combined as independent signals (noisy-or) and then weighed by
-type compatibility:
+What the dbt project declares is not guessed (bizstim_migrate/mapping/declared.py):
+a field a mart contract names in its lineage is proposed as the contract says
+(destination, transform, key / field / lookup), and a field the sources declare
+(a join key, a lookup input, a ledger key, a deliverable, left out) as they say;
+both have the level "declared", with the name similarity, type fit and value
+profile as a check. The rest is measured: custom fields found in the data and
+columns a real account has that the sandbox lacks. Evidence is combined as
+independent signals (noisy-or), weighed by type compatibility:
 
-    confidence = (1 - (1 - synonym)(1 - name)(1 - values)) x type_fit
+    confidence = (1 - (1 - name)(1 - values)) x type_fit
 
-- synonym: 0.85 when the synonym table (the mapping the dbt models implement)
-  names this destination field for this source field;
 - name: rapidfuzz similarity of the names in words (abbreviations expanded,
-  `cf_`/`bizstim`/publisher prefixes dropped), cubed and scaled to 0.8, so only
-  a close name counts for much;
+  packed Dataverse names split, `cf_`/`bizstim`/publisher prefixes dropped),
+  cubed and scaled to 0.8, so only a close name counts for much;
 - values: when the value profile matches what the destination field holds:
   0.6 for e-mails in an e-mail field or phone numbers in a phone field, less
   (0.25-0.35) for numbers, dates and times, which many fields hold;
 - type_fit: 1 compatible (or converted by a value map), 0.5-0.95 convertible,
   0.2-0.4 a poor fit (e.g. values that are not e-mails for an e-mail field).
 
-A field whose best candidate scores under NO_HOME_BELOW has no home: it is
-listed as a custom-field candidate with a suggested type.
+A measured field is not migrated until a model carries it: its best candidate
+is the suggested destination (with the column to add), and under NO_HOME_BELOW
+it has no home and is listed as a custom-field candidate with a suggested type.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field
 
@@ -33,14 +37,16 @@ from rapidfuzz import fuzz, process
 
 from bizstim_migrate.mapping import rules
 from bizstim_migrate.mapping.catalog import Catalog, DestField
+from bizstim_migrate.mapping.declared import Declarations, Declared, ValueDomain
+from bizstim_migrate.mapping.names import semantic, similarity, source_words, words
 from bizstim_migrate.mapping.profile import FREE_NAMES, ColumnProfile
 from bizstim_migrate.mapping.source import SourceSchema, is_custom_field
 
-SYNONYM_WEIGHT = 0.85
 NAME_WEIGHT = 0.8
 VALUES_WEIGHT = 0.6
 NO_HOME_BELOW = 0.5
 HIGH, MEDIUM = 0.85, 0.65
+DECLARED = "declared"  # the level of a field the project declares
 
 TYPE_FAMILIES = {
     "text": "text", "textarea": "text", "String": "text", "Memo": "text", "url": "text",
@@ -84,11 +90,11 @@ SEMANTIC_KINDS = {
 
 @dataclass
 class Scored:
-    dest: DestField | None
+    dest: DestField
     confidence: float
+    fit: float
     evidence: list[str]
     transform: str
-    role: str
 
 
 @dataclass
@@ -103,15 +109,19 @@ class Proposal:
     evidence: list[str]
     alternatives: list[str] = field(default_factory=list)
     no_home: bool = False
+    declared: bool = False
+    suggested: str | None = None  # a measured field's best destination (no model carries it)
 
     @property
     def level(self) -> str:
-        return level(self.confidence)
+        return DECLARED if self.declared else level(self.confidence)
 
     def as_entry(self) -> dict:
         entry = {"source": self.source, "destination": self.destination, "role": self.role,
                  "transform": self.transform, "confidence": round(self.confidence, 2),
                  "level": self.level, "evidence": self.evidence}
+        if self.suggested:
+            entry["suggested_destination"] = self.suggested
         if self.alternatives:
             entry["alternatives"] = self.alternatives
         return entry
@@ -121,55 +131,12 @@ def level(confidence: float) -> str:
     return "high" if confidence >= HIGH else "medium" if confidence >= MEDIUM else "low"
 
 
-# --- names ----------------------------------------------------------------------------------
-
-def words(name: str, prefix: str = "") -> str:
-    """A field name in words: snake_case and camelCase split, Bizstim's
-    abbreviations expanded, prefixes that carry no meaning dropped."""
-    if prefix and name.startswith(prefix):
-        name = name[len(prefix):]
-    name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()
-    tokens = [t for t in re.split(r"[^a-z0-9]+", name) if t]
-    expanded = []
-    for token in tokens:
-        if token in rules.NOISE_WORDS and token != "id":
-            continue
-        expanded.extend(rules.ABBREVIATIONS.get(token, token).split())
-    return " ".join(expanded)
-
-
-def source_words(table: str, column: str) -> str:
-    text = words(column)
-    if column == "id" or text == "id":  # clients.id reads "client id"
-        return f"{singular(table)} id"
-    return text
-
-
-def singular(table: str) -> str:
-    table = table.removesuffix("_names")
-    return table[:-1] if table.endswith("s") else table
-
+# --- scoring --------------------------------------------------------------------------------
 
 def name_similarity(source: str, dest: DestField, prefix: str = "") -> float:
-    candidates = [words(dest.name, prefix)] + ([dest.label.lower()] if dest.label else [])
-    best = 0.0
-    for text in candidates:
-        if not text or not source:
-            continue
-        best = max(best, (fuzz.token_sort_ratio(source, text)
-                          + fuzz.token_set_ratio(source, text)) / 2)
-    return best
+    return similarity(source, [words(dest.name, prefix)] + ([dest.label.lower()]
+                                                            if dest.label else []))
 
-
-def semantic(dest: DestField) -> str | None:
-    tokens = set(re.split(r"[^a-z0-9]+", f"{dest.name} {dest.label}".lower()))
-    for names, meaning in rules.FIELD_SEMANTICS:
-        if tokens & names:
-            return meaning
-    return None
-
-
-# --- scoring --------------------------------------------------------------------------------
 
 def type_fit(kind: str, dest: DestField) -> tuple[float, str]:
     family = TYPE_FAMILIES.get(dest.type, "text")
@@ -195,35 +162,24 @@ def default_transform(kind: str, dest: DestField) -> str:
     return "trimmed; '' → null"
 
 
-def find_known(destination: str, source: str) -> rules.Known | None:
-    for known in rules.KNOWN[destination]:
-        if fnmatch.fnmatchcase(source, known.source):
-            return known
-    return None
-
-
 def score(source: str, profile: ColumnProfile | None, dest: DestField, catalog: Catalog,
-          known: rules.Known | None) -> Scored:
+          value_mapped: bool = False) -> Scored:
+    """The measured evidence that `source` belongs in `dest`."""
     table, column = source.split(".", 1)
     kind = profile.kind if profile else "empty"
     evidence = []
-    synonym = 0.0
-    if known is not None and known.target and catalog.resolve(known.target) == dest.ref:
-        synonym = SYNONYM_WEIGHT
-        evidence.append(f"synonym table: {source} → {dest.ref} (the mapping the dbt models "
-                        "implement)")
-    similarity = name_similarity(source_words(table, column), dest, catalog.prefix)
-    name_signal = NAME_WEIGHT * (similarity / 100) ** 3
+    similar = name_similarity(source_words(table, column), dest, catalog.prefix)
+    name_signal = NAME_WEIGHT * (similar / 100) ** 3
     evidence.append(f"name: {source_words(table, column)!r} ~ "
                     f"{words(dest.name, catalog.prefix) or dest.name!r} "
-                    f"{similarity:.0f}/100 (rapidfuzz)")
+                    f"{similar:.0f}/100 (rapidfuzz)")
     fit, fit_text = type_fit(kind, dest)
-    if synonym and known is not None and known.transform.startswith("value map") and fit < 1:
+    if value_mapped and fit < 1:
         fit = 1.0  # the value map is the conversion
         fit_text = f"type: {KIND_WORDS.get(kind, kind)} → {dest.type}: through the value map"
     evidence.append(fit_text)
     values_signal = 0.0
-    meaning = semantic(dest)
+    meaning = semantic(dest.name, dest.label)
     if profile is not None:
         text = profile.evidence()
         if meaning and kind in SEMANTIC_KINDS.get(meaning, set()):
@@ -234,37 +190,44 @@ def score(source: str, profile: ColumnProfile | None, dest: DestField, catalog: 
             text += f" (not what a {meaning} field holds)"
         evidence.append(f"values: {text}")
     evidence.append(f"destination: {dest.describe()}")
-    confidence = (1 - (1 - synonym) * (1 - name_signal) * (1 - values_signal)) * fit
-    transform = (known.transform if synonym else default_transform(kind, dest))
-    role = known.role if synonym and known is not None else rules.FIELD
-    return Scored(dest, min(confidence, 0.99), evidence, transform, role)
+    confidence = (1 - (1 - name_signal) * (1 - values_signal)) * fit
+    return Scored(dest, min(confidence, 0.99), fit, evidence, default_transform(kind, dest))
+
+
+def _declared_proposal(declared: Declared, profile: ColumnProfile | None,
+                       catalog: Catalog) -> Proposal:
+    evidence = [declared.evidence()]
+    if declared.destination is None:
+        evidence[0] += f": a {declared.role.replace('_', ' ')}, no destination field of its own"
+        if profile is not None:
+            evidence.append(f"values: {profile.evidence()}")
+        return Proposal(declared.source, None, declared.role, declared.transform, 1.0,
+                        evidence, declared=True)
+    obj, name = declared.destination.split(".", 1)
+    dest = catalog.get(declared.destination) or DestField(obj, name, "text", "standard")
+    measured = score(declared.source, profile, dest, catalog,
+                     value_mapped=declared.transform.startswith("value map"))
+    evidence += measured.evidence
+    if declared.also:
+        evidence.append("also reaches " + ", ".join(declared.also))
+    if measured.fit < 0.5:
+        evidence.append(f"check: the values are a poor fit for {dest.ref}")
+    return Proposal(declared.source, declared.destination, declared.role, declared.transform,
+                    1.0, evidence, declared=True)
 
 
 def propose_field(source: str, profile: ColumnProfile | None, targets: tuple[str, ...],
                   catalog: Catalog) -> Proposal:
-    known = find_known(catalog.destination, source)
-    if known is not None and known.target is None:
-        # a join key or a deliberate omission: no destination field of its own
-        evidence = [f"synonym table: {source} is a {known.role.replace('_', ' ')} "
-                    "(the dbt models' mapping)"]
-        if profile is not None:
-            evidence.append(f"values: {profile.evidence()}")
-        return Proposal(source, None, known.role, known.transform, 0.95, evidence)
-    scored = [score(source, profile, dest, catalog, known) for dest in catalog.of(targets)]
-    if known is not None and known.target:
-        # a synonym target outside this route's objects (or a catalogue gap): still a candidate
-        ref = catalog.resolve(known.target)
-        if all(s.dest.ref != ref for s in scored):
-            obj, name = ref.split(".", 1)
-            dest = catalog.get(ref) or DestField(obj, name, "text", "standard")
-            scored.append(score(source, profile, dest, catalog, known))
-    scored.sort(key=lambda s: s.confidence, reverse=True)
+    declarations = catalog.declarations
+    declared = declarations.find(source) if declarations is not None else None
+    if declared is not None:
+        return _declared_proposal(declared, profile, catalog)
+    scored = sorted((score(source, profile, dest, catalog) for dest in catalog.of(targets)),
+                    key=lambda s: s.confidence, reverse=True)
     if not scored:
         return Proposal(source, None, rules.FIELD, "", 0.0,
                         ["no destination object for this source object"], no_home=True)
     best = scored[0]
-    alternatives = [f"{s.dest.ref} ({s.confidence:.2f})" for s in scored[1:3]
-                    if s.confidence >= 0.4]
     if best.confidence < NO_HOME_BELOW:
         evidence = [f"no destination field scores {NO_HOME_BELOW} or more (best "
                     f"{best.dest.ref}: {best.confidence:.2f})"]
@@ -273,14 +236,15 @@ def propose_field(source: str, profile: ColumnProfile | None, targets: tuple[str
         return Proposal(source, None, rules.FIELD, "", best.confidence, evidence,
                         alternatives=[f"{s.dest.ref} ({s.confidence:.2f})" for s in scored[:3]
                                       if s.confidence >= 0.2], no_home=True)
-    transform = best.transform
-    twin = catalog.get(f"lead.{best.dest.name}")
-    if best.dest.obj == "contact" and twin is not None and "lead" in targets:
-        # Dynamics: a client that is not sales-qualified is a lead, with the same columns
-        transform += f" (lead.{best.dest.name} when the client is a lead)"
-        alternatives = [a for a in alternatives if not a.startswith(twin.ref + " ")]
-    return Proposal(source, best.dest.ref, best.role, transform, best.confidence,
-                    best.evidence, alternatives)
+    alternatives = [f"{s.dest.ref} ({s.confidence:.2f})" for s in scored[1:3]
+                    if s.confidence >= 0.4]
+    marts = declarations.marts_of(best.dest.obj) if declarations is not None else []
+    where = " or ".join(marts) or f"the mart of {best.dest.obj}"
+    evidence = best.evidence + [
+        f"no model carries {source}: to send it to {best.dest.ref}, add a column to {where} "
+        f"(meta field: {best.dest.name}, source: [{source}]); until then it is not migrated"]
+    return Proposal(source, None, rules.FIELD, "", best.confidence, evidence, alternatives,
+                    suggested=best.dest.ref)
 
 
 # --- custom-field candidates ------------------------------------------------------------------
@@ -294,28 +258,39 @@ DYNAMICS_TYPES = {"text": "String", "long_text": "Memo", "email": "String (forma
                   "decimal": "Decimal", "date": "DateTime (date only)", "datetime": "DateTime",
                   "time": "String", "flag": "Boolean", "picklist": "Picklist",
                   "empty": "String"}
-# objects that take custom fields through the API
-CUSTOMIZABLE = {"freshsales": set(rules.FRESHSALES_METADATA_ENTITIES),
-                "dynamics": set(rules.DYNAMICS_METADATA_TABLES) | {"product", "opportunity"}}
+CUSTOM_TYPES = {"freshsales": set(FRESHSALES_TYPES.values()) | {"paragraph"},
+                "dynamics": set(DYNAMICS_TYPES.values()) | {"Money"}}
+
+
+def custom_home(destination: str, targets: tuple[str, ...]) -> str | None:
+    """The object a custom field of this source object goes on (the route's
+    first object that takes custom fields)."""
+    return next((t for t in targets if t in rules.CUSTOMIZABLE[destination]), None)
+
+
+def suggested_name(source: str, destination: str, prefix: str) -> str:
+    """The custom field the tool suggests for a source field (without its object)."""
+    label = source.split(".", 1)[1].rpartition(".")[2]  # a JSON object's key is named by it
+    if destination == "freshsales":
+        return rules.FRESHSALES_CUSTOM_PREFIX + re.sub(r"_+", "_", re.sub(
+            r"[^a-z0-9_]", "_", f"bizstim_{label}".lower()))[:57].rstrip("_")
+    return prefix + re.sub(r"[^a-z0-9]", "", f"bizstim{label}".lower())
 
 
 def custom_candidate(source: str, profile: ColumnProfile | None, targets: tuple[str, ...],
                      catalog: Catalog, today: str) -> dict:
-    table, column = source.split(".", 1)
+    column = source.split(".", 1)[1]
     kind = profile.kind if profile else "empty"
-    home = next((t for t in targets if t in CUSTOMIZABLE[catalog.destination]), None)
+    home = custom_home(catalog.destination, targets)
     if kind in ("integer", "picklist") and FREE_NAMES.search(column):
         kind = "text"  # an id, a code or a postal code: digits, not a quantity
-    label = column.rpartition(".")[2]  # a key of a JSON object is named by the key
     if catalog.destination == "freshsales":
         suggested_type = FRESHSALES_TYPES[kind]
-        name = "cf_" + re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_",
-                                                 f"bizstim_{label}".lower()))[:57].rstrip("_")
     else:
         suggested_type = DYNAMICS_TYPES[kind]
         if kind == "decimal" and re.search(r"wage|cost|amount|price", column):
             suggested_type = "Money"
-        name = catalog.prefix + re.sub(r"[^a-z0-9]", "", f"bizstim{label}".lower())
+    name = suggested_name(source, catalog.destination, catalog.prefix)
     candidate = {
         "source": source,
         "object": home,
@@ -335,11 +310,11 @@ def custom_candidate(source: str, profile: ColumnProfile | None, targets: tuple[
 
 # --- value maps -----------------------------------------------------------------------------
 
-def propose_value_map(domain: rules.ValueDomain, counts: list[tuple[str | None, int]],
+def propose_value_map(domain: ValueDomain, counts: list[tuple[str | None, int]],
                       catalog: Catalog) -> dict:
-    """Each value found in the data -> a destination value; what cannot be
-    placed is listed as unmapped (the models keep it as it is)."""
-    known = {str(k): v for k, v in domain.values.items()}
+    """Each value found in the data -> a value the models understand; what
+    cannot be placed is listed as unmapped."""
+    known = dict(domain.values)
     keys_lower = {k.lower(): k for k in known}
     values: dict[str, str | None] = dict(known)
     evidence = []
@@ -363,10 +338,9 @@ def propose_value_map(domain: rules.ValueDomain, counts: list[tuple[str | None, 
                             f"{match[0]!r} ({match[1]:.0f}/100, rapidfuzz)")
             continue
         unmapped.append(value)
-        evidence.append(f"{value!r} ({count}): no destination value (the models keep it as "
-                        "it is; give it one here)")
-    target = catalog.resolve(domain.target)
-    dest = catalog.get(target)
+        evidence.append(f"{value!r} ({count}): no value ({domain.otherwise_text}; give it one "
+                        "here)")
+    dest = catalog.get(domain.target) if domain.target else None
     if dest is not None and dest.choices:
         outside = sorted({v for v in values.values() if v is not None} - set(dest.choices))
         if outside:
@@ -376,12 +350,15 @@ def propose_value_map(domain: rules.ValueDomain, counts: list[tuple[str | None, 
         evidence.append("known values absent from the data: " + ", ".join(absent))
     entry = {
         "source": domain.source,
-        "destination": target,
-        "normalise": domain.normalise,
+        "destination": domain.target,
+        "normalise": domain.normalise_text,
         **({"note": domain.note} if domain.note else {}),
-        "applied_in_dbt": (f"{domain.applied_in_dbt} (dbt var bizstim_value_maps)"
-                           if domain.applied_in_dbt else
-                           "no: the models apply this rule as written (documented here)"),
+        "applied_in_dbt": (f"{domain.staging} (declared in the column's value_map meta in "
+                           "_bizstim__sources.yml; the confirmed values through the dbt var "
+                           "bizstim_value_maps)" if domain.staging else
+                           "no: no staging model decodes it"),
+        "understood": domain.understood,
+        "otherwise": domain.otherwise_text,
         "values": values,
         "found": found,
         "unmapped": unmapped,
@@ -393,15 +370,27 @@ def propose_value_map(domain: rules.ValueDomain, counts: list[tuple[str | None, 
 
 # --- the whole proposal -----------------------------------------------------------------------
 
+def json_object_transform(transform: str, destination: str | None) -> str:
+    """The transform of a column holding a JSON object whose keys are fields."""
+    return ("a JSON object: " + transform if destination else
+            "a JSON object: its keys are proposed one by one")
+
+
 def build(schema: SourceSchema, profiles: dict[str, ColumnProfile], catalog: Catalog,
           value_counts: dict[str, list[tuple[str | None, int]]]) -> dict:
     """The proposal as a document (without header and confirmation)."""
-    routes = {route.source: route for route in rules.ROUTES[catalog.destination]}
+    declarations = catalog.declarations
+    if declarations is None:
+        declarations = catalog.declarations = Declarations(catalog.destination, catalog.prefix)
+    routes = declarations.routes()
+    not_migrated_tables = declarations.not_migrated()
+    order = {table: index for index, table in enumerate(declarations.table_order())}
     objects, candidates, not_migrated = [], [], []
-    for table, columns in sorted(schema.tables.items(), key=_route_order(catalog)):
+    for table, columns in sorted(schema.tables.items(),
+                                 key=lambda item: (order.get(item[0], len(order)), item[0])):
         route = routes.get(table)
         if route is None:
-            reason = rules.NOT_MIGRATED.get(
+            reason = not_migrated_tables.get(
                 table, "no mapping row covers this Bizstim object (new in this account): "
                        "decide where it goes")
             not_migrated.append({"source": table, "reason": reason, "columns": list(columns)})
@@ -412,9 +401,8 @@ def build(schema: SourceSchema, profiles: dict[str, ColumnProfile], catalog: Cat
             proposal = propose_field(source, profiles.get(source), route.targets, catalog)
             if any(other.startswith(column + ".") for other in columns):
                 # a JSON object whose keys are listed (and proposed) one by one
-                proposal.transform = ("a JSON object: " + proposal.transform
-                                      if proposal.destination else
-                                      "a JSON object: its keys are proposed one by one")
+                proposal.transform = json_object_transform(proposal.transform,
+                                                           proposal.destination)
                 entries.append(proposal.as_entry())
                 continue
             if proposal.no_home or is_custom_field(column):
@@ -426,18 +414,10 @@ def build(schema: SourceSchema, profiles: dict[str, ColumnProfile], catalog: Cat
         objects.append({"source": table, "destination": ", ".join(route.targets),
                         "mapping_row": route.mapping_row, "fields": entries})
     value_maps = {}
-    for domain in rules.value_domains(catalog.destination):
-        if domain.source.split(".")[0] in schema.tables and domain.source in _columns(schema):
+    columns = set(schema.columns())
+    for domain in declarations.value_domains():
+        if domain.source in columns:
             value_maps[domain.name] = propose_value_map(
                 domain, value_counts.get(domain.name, []), catalog)
     return {"objects": objects, "value_maps": value_maps,
             "custom_field_candidates": candidates, "not_migrated": not_migrated}
-
-
-def _columns(schema: SourceSchema) -> set[str]:
-    return set(schema.columns())
-
-
-def _route_order(catalog: Catalog):
-    order = {route.source: index for index, route in enumerate(rules.ROUTES[catalog.destination])}
-    return lambda item: (order.get(item[0], len(order)), item[0])

@@ -24,10 +24,15 @@ from bizstim_migrate.workspace import Workspace
 HEADER = """\
 # The field map for {destination}: proposed by `bizstim-migrate map propose`, confirmed
 # by a person with `bizstim-migrate map confirm --to {destination} --by NAME` before any
-# record moves. Review each field's destination and transform (set destination to
-# null to leave a field out), the value maps (give every unmapped value a destination
-# value) and the custom-field candidates; `bizstim-migrate map diff --to {destination}`
-# shows what changed since the last confirmation.
+# record moves. What the dbt project declares (level: declared) loads as declared. You
+# may: set a declared field's destination to null to leave it out (its mart columns are
+# nulled); point a custom field found in the data (custom_<id>) at a free custom field,
+# e.g. its candidate's suggested_field (created with the candidate's suggested_type), or
+# set it to null to leave it out; give each value of a value map one of the values the
+# models understand (`understood`). Another destination for a declared field, an edited
+# transform, a field no model carries: those are model changes, and confirm refuses them
+# naming the model to edit. `bizstim-migrate map diff --to {destination}` shows what
+# changed since the last confirmation.
 """
 
 

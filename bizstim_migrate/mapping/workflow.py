@@ -1,6 +1,7 @@
 """Propose, diff, confirm: the field map's life in a workspace, and what the
 other commands ask of it (`map_problems` before a transform or a load,
-`dbt_vars` for the build)."""
+`dbt_vars` for the build, `custom_field_targets` for the custom fields a
+confirmed map adds)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,18 @@ import duckdb
 
 from bizstim_migrate.mapping import propose as proposal
 from bizstim_migrate.mapping import rules, store
-from bizstim_migrate.mapping.catalog import build_catalog
+from bizstim_migrate.mapping.catalog import Catalog, build_catalog
+from bizstim_migrate.mapping.check import Refused, check
+from bizstim_migrate.mapping.declared import DeclarationError
 from bizstim_migrate.mapping.profile import profile_schema, value_counts
-from bizstim_migrate.mapping.source import NoExtraction, SourceSchema, compare, read_schema
+from bizstim_migrate.mapping.source import (NoExtraction, SourceSchema, compare, is_custom_field,
+                                            read_schema)
 from bizstim_migrate.workspace import Workspace
+from load.contract import ContractError
 
 DBT_VAR = "bizstim_value_maps"
+LEFT_OUT_VAR = "left_out_columns"
+CUSTOM_FIELDS_VAR = "custom_field_targets"
 
 
 class MapError(Exception):
@@ -97,19 +104,28 @@ def propose(workspace: Workspace, destination: str, env: Mapping[str, str] | Non
     before are kept (and say so); fields new since then are marked."""
     _check(destination)
     try:
+        catalog = build_catalog(destination, os.environ if env is None else env)
+        domains = catalog.declarations.value_domains()
+    except (DeclarationError, ContractError) as error:
+        raise MapError(f"The dbt project's mapping declarations cannot be read: {error}") \
+            from None
+    try:
         with _warehouse(workspace, con) as connection:
             schema = read_schema(connection)
             profiles = profile_schema(connection, schema.tables)
             counts = {}
-            for domain in rules.value_domains(destination):
+            for domain in domains:
                 table, column = domain.source.split(".", 1)
                 if column in schema.tables.get(table, {}):
                     counts[domain.name] = value_counts(connection, table, column,
-                                                       lower="lower-cased" in domain.normalise)
+                                                       lower=domain.normalise == "lower")
     except NoExtraction:
         raise MapError(_no_extraction(workspace, destination)) from None
-    catalog = build_catalog(destination, os.environ if env is None else env)
-    body = proposal.build(schema, profiles, catalog, counts)
+    try:
+        body = proposal.build(schema, profiles, catalog, counts)
+    except (DeclarationError, ContractError) as error:
+        raise MapError(f"The dbt project's mapping declarations cannot be read: {error}") \
+            from None
     confirmed = _read(store.confirmed_path(workspace, destination))
     if confirmed is not None:
         _carry_over(body, confirmed)
@@ -118,6 +134,7 @@ def propose(workspace: Workspace, destination: str, env: Mapping[str, str] | Non
         "status": "proposed",
         "proposed_at": _now(),
         "destination_metadata": catalog.metadata,
+        **({"publisher_prefix": catalog.prefix} if destination == "dynamics" else {}),
         "source": {"extraction_id": schema.extraction_id, "schema_hash": schema.hash,
                    "tables": len(schema.tables), "columns": len(schema.columns())},
         "summary": _summary(body),
@@ -138,6 +155,9 @@ def propose(workspace: Workspace, destination: str, env: Mapping[str, str] | Non
 
 
 def _carry_over(body: dict[str, Any], confirmed: dict[str, Any]) -> None:
+    """Keep what a person decided and the file can express (a declared field
+    left out, a custom field re-pointed or left out, values of value maps);
+    anything else follows the project's declarations as they are now."""
     block = confirmed.get("confirmation") or {}
     who = f"{block.get('by', 'someone')} on {str(block.get('at', ''))[:10]}"
     before = store.field_entries(confirmed)
@@ -148,11 +168,19 @@ def _carry_over(body: dict[str, Any], confirmed: dict[str, Any]) -> None:
                 entry["new_since_confirmation"] = True
                 continue
             decided = (old.get("destination"), old.get("role"), old.get("transform"))
-            if decided != (entry["destination"], entry["role"], entry["transform"]):
-                entry["evidence"] = [f"kept as confirmed by {who}; the tool proposes "
-                                     f"{entry['destination']} ({entry['confidence']:.2f})"
-                                     ] + entry["evidence"]
-                entry["destination"], entry["role"], entry["transform"] = decided
+            if decided == (entry["destination"], entry["role"], entry["transform"]):
+                continue
+            column = entry["source"].split(".", 1)[1]
+            left_out = old.get("destination") is None and entry["destination"] is not None
+            custom = is_custom_field(column) and old.get("role") == entry["role"]
+            if (left_out and entry.get("level") == proposal.DECLARED) or custom:
+                entry["evidence"] = [f"kept as confirmed by {who}; the project declares "
+                                     f"{entry['destination']}"] + entry["evidence"]
+                entry["destination"] = old.get("destination")
+            else:
+                entry["evidence"] = [f"changed since {who} confirmed it (then "
+                                     f"{old.get('destination') or old.get('role')}): the "
+                                     "project's declaration now"] + entry["evidence"]
     old_maps = confirmed.get("value_maps") or {}
     for name, entry in body["value_maps"].items():
         if name not in old_maps:
@@ -177,7 +205,8 @@ def _summary(body: dict[str, Any]) -> dict[str, Any]:
         "source_fields": len(entries),
         "to_a_destination_field": len(placed),
         "confidence": {lvl: sum(1 for e in placed if e["level"] == lvl)
-                       for lvl in ("high", "medium", "low")},
+                       for lvl in (proposal.DECLARED, "high", "medium", "low")},
+        "not_migrated_yet": sum(1 for e in entries if e.get("suggested_destination")),
         "join_keys_and_left_out": sum(1 for e in entries if e["role"] in
                                       (rules.LINK, rules.LEFT_OUT)),
         "custom_field_candidates": len(body["custom_field_candidates"]),
@@ -214,6 +243,14 @@ def confirm(workspace: Workspace, destination: str, by: str,
         raise MapError(f"The Bizstim schema changed since this map was proposed "
                        f"({change.sentence() or 'different schema'}): run `bizstim-migrate "
                        f"map propose --to {destination}`, review it, then confirm.")
+    try:
+        applied = check(document, _offline_catalog(destination, document))
+    except Refused as refused:
+        raise MapError("The map asks for what only a model change can do; nothing was "
+                       "confirmed:\n" + "\n".join(f"- {p}" for p in refused.problems)) from None
+    except (DeclarationError, ContractError) as error:
+        raise MapError(f"The dbt project's mapping declarations cannot be read: {error}") \
+            from None
     for entry in (document.get("value_maps") or {}).values():
         decided = store.value_map_values(entry)
         entry["unmapped"] = [v for v in entry.get("unmapped") or [] if str(v) not in decided]
@@ -227,6 +264,7 @@ def confirm(workspace: Workspace, destination: str, by: str,
     document["status"] = "confirmed"
     document.pop("last_confirmation", None)
     document["confirmation"] = confirmation.as_block()
+    document["applied"] = applied.as_block()
     store.write(path, document, destination)
     store.write(store.confirmed_path(workspace, destination), document, destination)
     store.append_log(workspace, {"destination": destination, **confirmation.as_block(),
@@ -281,10 +319,21 @@ def map_problems(workspace: Workspace, destination: str,
     return problems
 
 
+def _offline_catalog(destination: str, document: dict[str, Any]) -> Catalog:
+    """The project's fields, named with the prefix the map was proposed under."""
+    env = {}
+    if document.get("publisher_prefix"):
+        env["DYNAMICS_PUBLISHER_PREFIX"] = str(document["publisher_prefix"])
+    return build_catalog(destination, env, live=False)
+
+
 def dbt_vars(workspace: Workspace, destination: str) -> dict[str, Any]:
     """What the confirmed map feeds dbt: `bizstim_value_maps`, per value map its
-    values (normalised source value -> destination value). Empty without a
-    confirmed map (the models then behave exactly as without a map)."""
+    values (normalised source value -> the value the models understand);
+    `left_out_columns` ({mart: [column]}, nulled) and `custom_field_targets`
+    ({"table.custom_<id>": "object.field", or null: left out}) when the map
+    has any. Empty without a confirmed map (the models then decode as the
+    sources declare)."""
     _check(destination)
     confirmed = _read(store.confirmed_path(workspace, destination))
     if confirmed is None:
@@ -296,7 +345,24 @@ def dbt_vars(workspace: Workspace, destination: str) -> dict[str, Any]:
             # the models compare with the normalised (lower-cased) value
             values = {(k.lower() if k is not None else k): v for k, v in values.items()}
         maps[name] = values
-    return {DBT_VAR: maps} if maps else {}
+    variables: dict[str, Any] = {DBT_VAR: maps} if maps else {}
+    applied = confirmed.get("applied") or {}
+    if applied.get(LEFT_OUT_VAR):
+        variables[LEFT_OUT_VAR] = applied[LEFT_OUT_VAR]
+    if applied.get(CUSTOM_FIELDS_VAR):
+        variables[CUSTOM_FIELDS_VAR] = applied[CUSTOM_FIELDS_VAR]
+    return variables
+
+
+def custom_field_targets(workspace: Workspace, destination: str) -> list[dict[str, str]]:
+    """The custom fields the confirmed map sends custom fields found in the data
+    to: [{source, object, field, type}] (type: the one to create), for the
+    preflight and the writer."""
+    _check(destination)
+    confirmed = _read(store.confirmed_path(workspace, destination))
+    if confirmed is None:
+        return []
+    return list((confirmed.get("applied") or {}).get("custom_fields") or [])
 
 
 # --- diff -----------------------------------------------------------------------------------
