@@ -15,6 +15,7 @@ from typing import Any
 from sandbox.bizstim import quirks as quirks_module
 from sandbox.bizstim import settings
 from sandbox.bizstim.auth import ApiKeys
+from sandbox.bizstim.live_edits import LiveEdits
 from sandbox.faults import FaultInjector
 from sandbox.ratelimit import FixedWindowLimiter
 from sandbox.bizstim.state import LiveTenant
@@ -40,8 +41,10 @@ def seconds_header(value: float) -> str:
 
 class BizstimApi:
     def __init__(self, live: LiveTenant, keys: ApiKeys, limiter: FixedWindowLimiter,
-                 faults: FaultInjector, stats: RequestStats) -> None:
+                 faults: FaultInjector, stats: RequestStats,
+                 live_edits: LiveEdits | None = None) -> None:
         self.live = live
+        self.live_edits = live_edits
         self.keys = keys
         self.limiter = limiter
         self.faults = faults
@@ -130,6 +133,9 @@ class BizstimApi:
         body = json_body(envelope)
         if quirks:
             body = quirks_module.apply_to_body(quirks, obj, body)
+        if self.live_edits is not None:
+            # people working in the account: edits cued on this page (live_edits.py)
+            self.live_edits.page_served(self.live, obj, start)
         return Response(200, body)
 
     def _single(self, obj: str, params: list[str]) -> Response:

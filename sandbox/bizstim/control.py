@@ -1,8 +1,8 @@
 """The control surface under /__sandbox__/ (no auth, JSON, never faulted).
 
 Tests and benchmarks use it to read what the account holds, inject faults,
-change the quota, edit the account (touch, the bad-input corpus, page quirks)
-and reset it. Each route calls the same
+change the quota, edit the account (touch, the bad-input corpus, page quirks,
+live edits cued on a list page: `live_edits`) and reset it. Each route calls the same
 public method of the sandbox that Python callers use, so both stay in step.
 Nothing in extract/ or load/ knows this surface exists.
 """
@@ -29,6 +29,8 @@ class Controllable(Protocol):
     def apply_corpus(self, kinds: list[str] | None = None) -> dict[str, Any]: ...
     def set_page_quirks(self, quirks: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
     def page_quirks(self) -> list[dict[str, Any]]: ...
+    def set_live_edits(self, edits: list[dict[str, Any]]) -> dict[str, Any]: ...
+    def live_edits(self) -> dict[str, Any]: ...
 
 
 def _error(status: int, message: str) -> Response:
@@ -60,7 +62,8 @@ class ControlSurface:
             limit_text = request.query.get("limit", [None])[0]
             return json_response(200, sb.records(obj, start, None if limit_text is None else int(limit_text)))
         simple = {"stats": sb.stats, "faults": sb.faults, "config": sb.config, "": sb.info, "info": sb.info,
-                  "page_quirks": sb.page_quirks, "corpus": lambda: sb.corpus_applied}
+                  "page_quirks": sb.page_quirks, "corpus": lambda: sb.corpus_applied,
+                  "live_edits": sb.live_edits}
         if route in simple:
             return json_response(200, simple[route]())
         return _error(404, f"no control route GET {request.path}")
@@ -80,6 +83,12 @@ class ControlSurface:
             if not isinstance(quirks, list):
                 raise ValueError('give {"quirks": [{"object", "action", ...}, ...]} ([] clears them)')
             return json_response(200, sb.set_page_quirks(quirks))
+        if route == "live_edits":
+            edits = body.get("edits")
+            if not isinstance(edits, list):
+                raise ValueError('give {"edits": [{"object", "after_start", "delete_ids", '
+                                 '"delete_offsets", "add", "times"}, ...]} ([] disarms them)')
+            return json_response(200, sb.set_live_edits(edits))
         if route == "corpus":
             kinds = body.get("kinds")
             if kinds is not None and not isinstance(kinds, list):

@@ -28,6 +28,7 @@ from sandbox.ratelimit import FixedWindowLimiter
 from sandbox.bizstim.state import LiveTenant
 from sandbox.stats import RequestStats
 from sandbox.bizstim import corpus as corpus_module
+from sandbox.bizstim.live_edits import LiveEdits
 from sandbox.bizstim.quirks import PageQuirk
 from sandbox.bizstim.touch import touch as touch_records
 from sandbox.http_util import LoopbackServer, Request, Response
@@ -56,7 +57,9 @@ class BizstimSandbox(LoopbackServer):
         self._limiter = FixedWindowLimiter(self.rate_limit_per_hour, self._window_seconds())
         self._faults = FaultInjector(self.seed)
         self._stats = RequestStats()
-        self._api = BizstimApi(self.live, self._keys, self._limiter, self._faults, self._stats)
+        self._live_edits = LiveEdits()
+        self._api = BizstimApi(self.live, self._keys, self._limiter, self._faults, self._stats,
+                               self._live_edits)
         self._control = ControlSurface(self)
         self._config_lock = threading.Lock()
         # the bad-input corpus (sandbox/bizstim/corpus.py): part of the initial
@@ -167,9 +170,21 @@ class BizstimSandbox(LoopbackServer):
     def page_quirks(self) -> list[dict[str, Any]]:
         return [q.as_dict() for q in list(self.live.page_quirks)]
 
+    def set_live_edits(self, edits: list[dict[str, Any]]) -> dict[str, Any]:
+        """Arm edits that fire right after a list page is served (people working
+        while an extraction reads; sandbox/bizstim/live_edits.py); replaces the
+        armed ones, [] disarms them. Answers {armed, fired}."""
+        self._live_edits.replace(edits)
+        return self.live_edits()
+
+    def live_edits(self) -> dict[str, Any]:
+        """The edits still armed and what each firing deleted and added."""
+        return self._live_edits.state()
+
     def reset(self) -> None:
         """Back to the initial tenant (with the corpus, when it was asked for at
         start): no edits, no faults, no counts, fresh windows."""
+        self._live_edits.replace([])
         self.live.reset()
         self._faults.reset()
         self._stats.reset()
