@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from load import LoadReport, ObjectSpec, Observer, PhaseLine, RollbackReport, VerifyReport
@@ -70,12 +71,30 @@ def summary_table(report: LoadReport, destination: str) -> Table:
 
 
 def dry_run_table(report: LoadReport, destination: str) -> Table:
-    table = Table(title=f"{destination} dry run: what a load would do (nothing written)")
-    for name in ("object", "create", "update", "unchanged"):
+    table = Table(title=f"{destination} dry run ({report.account}): what a load would do, "
+                        "from the ledger and a read of the destination (nothing written)")
+    for name in ("object", "create", "of them missing in the destination", "update",
+                 "unchanged"):
         table.add_column(name, justify="left" if name == "object" else "right")
     for obj, counts in report.dry_run.items():
-        table.add_row(obj, *(str(counts[n]) for n in ("create", "update", "unchanged")))
+        table.add_row(obj, *(str(counts[n]) for n in ("create", "missing", "update",
+                                                      "unchanged")))
     return table
+
+
+def drift_lines(report: LoadReport, overwrite_edits: bool) -> list[str]:
+    """What a resync found: records recreated, records people changed."""
+    lines = []
+    for obj, found in report.drift.items():
+        if found["missing"]:
+            lines.append(f"{obj}: {len(found['missing'])} deleted in the destination, created "
+                         f"again (e.g. {', '.join(found['missing'][:5])})")
+        if found["edited"]:
+            what = "rewritten (--overwrite-edits)" if overwrite_edits else \
+                "left as the person made them (--overwrite-edits rewrites them)"
+            lines.append(f"{obj}: {len(found['edited'])} changed by people since our last "
+                         f"write, {what} (e.g. {', '.join(found['edited'][:5])})")
+    return [escape(line) for line in lines]
 
 
 def verify_table(report: VerifyReport, destination: str) -> Table:

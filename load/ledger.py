@@ -11,13 +11,18 @@ It is what makes a load exact:
   person edited the record since.
 
 Tables:
-- `runs`: one row per run (destination, mode, status, counts);
+- `runs`: one row per run (destination, the destination account it wrote to,
+  mode, status, counts);
 - `records`: one row per (run, object, source key): action, destination id,
   payload hash, before-image JSON for updates, after-image hash, error, attempts;
 - `phases`: the reconciliation line each phase ends with;
 - view `run_summary`: per run and object, how many records took each action;
+- `bindings`: the account each destination's loads go to now;
 - view `current`: per destination, object and source key, the record as the
-  destination holds it according to the ledger (its id and last payload hash).
+  destination holds it according to the ledger (its id and last payload hash),
+  for the bound account (view `active_runs`): a workspace pointed at another
+  account starts a scope of its own (`load --new-account`) and the old
+  account's records stay for analysts.
 """
 
 from __future__ import annotations
@@ -36,6 +41,29 @@ SCHEMA = "ledger"
 # actions that leave the destination holding the record as the payload says
 FINAL_OK = ("created", "updated", "unchanged")
 FINAL = FINAL_OK + ("failed", "skipped", "deleted", "restored", "edited_since")
+
+# the record as the destination holds it according to the ledger, over `{runs}`
+CURRENT_SELECT = """
+with ranked as (
+    select
+        r.destination,
+        rec.object,
+        rec.source_key,
+        rec.destination_id,
+        rec.payload_hash,
+        rec.action,
+        row_number() over (
+            partition by r.destination, rec.object, rec.source_key
+            order by rec.finished_at desc nulls last, rec.started_at desc
+        ) as recency
+    from {schema}.records as rec
+    inner join {runs} as r on rec.run_id = r.run_id
+    where rec.action in ('created', 'updated', 'unchanged', 'deleted', 'restored')
+)
+select destination, object, source_key, destination_id, payload_hash
+from ranked
+where recency = 1 and action in ('created', 'updated', 'unchanged', 'restored')
+"""
 
 DDL = f"""
 create schema if not exists {SCHEMA};
@@ -107,26 +135,22 @@ select
     count(*) as records
 from {SCHEMA}.records
 group by run_id, object;
+alter table {SCHEMA}.runs add column if not exists account varchar;
+-- the account each destination's loads go to now (a load binds it; another
+-- account takes over only with `load --new-account`)
+create table if not exists {SCHEMA}.bindings (
+    destination varchar primary key,
+    account varchar not null,
+    bound_at timestamptz not null
+);
+-- the runs of each destination's bound account
+create or replace view {SCHEMA}.active_runs as
+select r.*
+from {SCHEMA}.runs as r
+left join {SCHEMA}.bindings as b on r.destination = b.destination
+where b.account is null or r.account is null or r.account = b.account;
 create or replace view {SCHEMA}.current as
-with ranked as (
-    select
-        r.destination,
-        rec.object,
-        rec.source_key,
-        rec.destination_id,
-        rec.payload_hash,
-        rec.action,
-        row_number() over (
-            partition by r.destination, rec.object, rec.source_key
-            order by rec.finished_at desc nulls last, rec.started_at desc
-        ) as recency
-    from {SCHEMA}.records as rec
-    inner join {SCHEMA}.runs as r on rec.run_id = r.run_id
-    where rec.action in ('created', 'updated', 'unchanged', 'deleted', 'restored')
-)
-select destination, object, source_key, destination_id, payload_hash
-from ranked
-where recency = 1 and action in ('created', 'updated', 'unchanged', 'restored');
+{CURRENT_SELECT.format(schema=SCHEMA, runs=f'{SCHEMA}.active_runs')};
 """
 
 
@@ -173,20 +197,54 @@ class Ledger:
 
     # --- runs ---------------------------------------------------------------------
     def start_run(self, destination: str, mode: str, extraction_id: int | None = None,
-                  rollback_of: str | None = None) -> str:
+                  rollback_of: str | None = None, account: str | None = None) -> str:
         run_id = new_run_id(destination, mode)
         self.con.execute(
-            f"insert into {SCHEMA}.runs values (?, ?, ?, 'running', ?, null, ?, ?, null, null)",
-            [run_id, destination, mode, _now(), extraction_id, rollback_of],
+            f"insert into {SCHEMA}.runs (run_id, destination, mode, status, started_at, "
+            "extraction_id, rollback_of, account) values (?, ?, ?, 'running', ?, ?, ?, ?)",
+            [run_id, destination, mode, _now(), extraction_id, rollback_of, account],
         )
         return run_id
 
-    def resumable_run(self, destination: str) -> str | None:
-        """The latest run of this destination that did not finish, if any."""
+    def active_account(self, destination: str) -> str | None:
+        """The account this workspace's loads of the destination go to (None: none
+        bound yet)."""
+        row = self.con.execute(f"select account from {SCHEMA}.bindings where destination = ?",
+                               [destination]).fetchone()
+        return row[0] if row else None
+
+    def bind(self, destination: str, account: str) -> None:
+        """From now on the destination's ledger scope is this account's."""
+        self.con.execute(
+            f"insert into {SCHEMA}.bindings values (?, ?, ?) on conflict (destination) "
+            "do update set account = excluded.account, bound_at = excluded.bound_at",
+            [destination, account, _now()])
+
+    def adopt_unbound_runs(self, destination: str, account: str) -> int:
+        """Runs from before the ledger named accounts belong to the first account a
+        load names (the workspace loaded nothing else). Returns how many."""
+        count = self.con.execute(
+            f"select count(*) from {SCHEMA}.runs where destination = ? and account is null",
+            [destination]).fetchone()[0]
+        if count:
+            self.con.execute(f"update {SCHEMA}.runs set account = ? where destination = ? "
+                             "and account is null", [account, destination])
+        return count
+
+    def _runs(self, account: str | None) -> tuple[str, list[Any]]:
+        """The runs of one account (with its parameter), or of the active account."""
+        if account is None:
+            return f"{SCHEMA}.active_runs", []
+        return f"(select * from {SCHEMA}.runs where account = ?)", [account]
+
+    def resumable_run(self, destination: str, account: str | None = None) -> str | None:
+        """The latest run of this destination (and account: the active one unless
+        named) that did not finish, if any."""
+        runs, params = self._runs(account)
         row = self.con.execute(
-            f"select run_id, status from {SCHEMA}.runs where destination = ? "
+            f"select run_id, status from {runs} where destination = ? "
             "and mode in ('full', 'sample', 'delta') order by started_at desc limit 1",
-            [destination],
+            [*params, destination],
         ).fetchone()
         return row[0] if row and row[1] in ("running", "interrupted") else None
 
@@ -205,11 +263,13 @@ class Ledger:
             return None
         return dict(zip([d[0] for d in cursor.description], row))
 
-    def has_finished_load(self, destination: str) -> bool:
+    def has_finished_load(self, destination: str, account: str | None = None) -> bool:
         """A full or delta load ran to its end (some records may have failed)."""
+        runs, params = self._runs(account)
         return self.con.execute(
-            f"select count(*) from {SCHEMA}.runs where destination = ? "
-            "and status in ('succeeded', 'failed') and mode in ('full', 'delta')", [destination],
+            f"select count(*) from {runs} where destination = ? "
+            "and status in ('succeeded', 'failed') and mode in ('full', 'delta')",
+            [*params, destination],
         ).fetchone()[0] > 0
 
     # --- records ------------------------------------------------------------------
@@ -305,23 +365,29 @@ class Ledger:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def current(self, destination: str, obj: str) -> dict[str, tuple[str, str]]:
-        """source key -> (destination id, payload hash) as last written."""
+    def current(self, destination: str, obj: str, account: str | None = None
+                ) -> dict[str, tuple[str, str]]:
+        """source key -> (destination id, payload hash) as last written (to the
+        active account, or to the one named)."""
+        runs, params = self._runs(account)
         rows = self.con.execute(
-            f"select source_key, destination_id, payload_hash from {SCHEMA}.current "
-            "where destination = ? and object = ?", [destination, obj],
+            f"select source_key, destination_id, payload_hash from "
+            f"({CURRENT_SELECT.format(schema=SCHEMA, runs=runs)}) "
+            "where destination = ? and object = ?", [*params, destination, obj],
         ).fetchall()
         return {key: (dest_id, payload_hash) for key, dest_id, payload_hash in rows}
 
-    def last_versions(self, destination: str, obj: str) -> dict[str, str]:
+    def last_versions(self, destination: str, obj: str, account: str | None = None
+                      ) -> dict[str, str]:
         """source key -> the destination version this tool last left the record in
         (after a write or a restore): a record whose version differs was edited by
         someone else since."""
+        runs, params = self._runs(account)
         rows = self.con.execute(
             f"select rec.source_key, arg_max(rec.after_image_hash, rec.finished_at) "
-            f"from {SCHEMA}.records as rec join {SCHEMA}.runs as r using (run_id) "
+            f"from {SCHEMA}.records as rec join {runs} as r using (run_id) "
             "where r.destination = ? and rec.object = ? and rec.after_image_hash is not null "
-            "group by rec.source_key", [destination, obj]).fetchall()
+            "group by rec.source_key", [*params, destination, obj]).fetchall()
         return {key: version for key, version in rows}
 
     def records_of_run(self, run_id: str, actions: tuple[str, ...]) -> list[dict[str, Any]]:

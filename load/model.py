@@ -82,6 +82,11 @@ class Writer(ABC):
         """Every object in dependency (load) order."""
 
     @abstractmethod
+    def account(self) -> str:
+        """Which account the credentials reach, as the destination names it (the
+        ledger is bound to it, so a workspace pointed at another account notices)."""
+
+    @abstractmethod
     def preflight(self) -> list[str]:
         """Problems that must stop a load (missing custom fields, bad credentials…),
         each a sentence an admin can act on. Empty when all is ready."""

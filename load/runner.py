@@ -51,6 +51,12 @@ class LoadReport:
     resumed: bool = False
     lines: list[PhaseLine] = field(default_factory=list)
     dry_run: dict[str, dict[str, int]] = field(default_factory=dict)
+    account: str | None = None  # the destination account written to
+    notes: list[str] = field(default_factory=list)  # what a person should know
+    # resync: per object, records the ledger names that the destination no longer
+    # holds (recreated) and records a person changed there since (listed; rewritten
+    # only with overwrite_edits)
+    drift: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -84,25 +90,40 @@ class Runner:
         self.observer = observer or Observer()
         self.gate = gate or (lambda: [])
         self.destination = writer.destination
+        self.account: str | None = None  # bound by load()
+        self.resync = False
+        self.overwrite_edits = False
 
     # --- load -----------------------------------------------------------------------
     def load(self, *, sample: int | None = None, dry_run: bool = False,
              only: str | None = None, extraction_id: int | None = None,
-             seed: int = 0) -> LoadReport:
+             seed: int = 0, new_account: bool = False, resync: bool = False,
+             overwrite_edits: bool = False) -> LoadReport:
+        """`new_account`: the destination is another account than the ledger's (a
+        fresh scope for it); `resync`: re-read every record the ledger names,
+        recreate what was deleted there and list what people changed
+        (`overwrite_edits` rewrites those too)."""
         problems = self.gate() + self.writer.preflight()
         if problems:
             raise LoadRefused("\n".join(problems))
+        notes = self._bind_account(new_account)
+        self.resync, self.overwrite_edits = resync, overwrite_edits
         specs = self._specs(only)
         if dry_run:
-            return self._dry_run(specs)
-        resumed_run = self.ledger.resumable_run(self.destination)
+            report = self._dry_run(specs)
+            report.account, report.notes = self.account, notes
+            return report
+        resumed_run = self.ledger.resumable_run(self.destination, self.account)
         if resumed_run is not None:
             run_id, mode = resumed_run, self.ledger.run(resumed_run)["mode"]
         else:
             mode = "sample" if sample else (
-                "delta" if self.ledger.has_finished_load(self.destination) else "full")
-            run_id = self.ledger.start_run(self.destination, mode, extraction_id)
-        report = LoadReport(run_id=run_id, mode=mode, resumed=resumed_run is not None)
+                "delta" if self.ledger.has_finished_load(self.destination, self.account)
+                else "full")
+            run_id = self.ledger.start_run(self.destination, mode, extraction_id,
+                                           account=self.account)
+        report = LoadReport(run_id=run_id, mode=mode, resumed=resumed_run is not None,
+                            account=self.account, notes=notes)
         quota = self.writer.quota()
         if quota is not None:
             self.ledger.quota(run_id, *quota)
@@ -117,10 +138,37 @@ class Runner:
             # a crash or an interrupt: the run stays resumable
             self.ledger.finish_run(run_id, "interrupted", message=type(error).__name__)
             raise
+        report.drift = dict(self._drift)
         status = "failed" if report.failed else "succeeded"
         self.ledger.finish_run(run_id, status, {
             line.object: line.counts for line in report.lines})
         return report
+
+    def _bind_account(self, new_account: bool) -> list[str]:
+        """The ledger names the account it wrote to; a load against another one
+        refuses (it would skip records the ledger thinks are there) unless the
+        person says it is a new account. Returns notes for the report."""
+        self.account = self.writer.account()
+        self._drift: dict[str, dict[str, list[str]]] = {}
+        bound = self.ledger.active_account(self.destination)
+        if bound is None:
+            adopted = self.ledger.adopt_unbound_runs(self.destination, self.account)
+            self.ledger.bind(self.destination, self.account)
+            return [f"{adopted} earlier runs (from before the ledger named accounts) are "
+                    f"taken as {self.account}'s."] if adopted else []
+        if bound == self.account:
+            return []
+        if new_account:
+            # the ledger's scope (what it calls loaded) is this account's from now on
+            self.ledger.bind(self.destination, self.account)
+        else:
+            raise LoadRefused(
+                f"This workspace's ledger belongs to the {self.destination} account {bound}, "
+                f"but the credentials now point at {self.account}: run `load --new-account` "
+                f"to start a ledger for {self.account} (what was loaded into {bound} stays in "
+                "the ledger), or point the credentials back at it.")
+        return [f"New account {self.account}: its own ledger scope; the records loaded into "
+                f"{bound} stay in the ledger (ledger.runs.account) for analysts."]
 
     def _specs(self, only: str | None) -> list[ObjectSpec]:
         specs = self.writer.objects()
@@ -146,8 +194,17 @@ class Runner:
                rows: list[dict[str, Any]]) -> PhaseLine:
         hashes = {str(r[spec.key]): payload_hash(r) for r in rows}
         done = self.ledger.done_in_run(run_id, spec.name)
-        current = self.ledger.current(self.destination, spec.name)
+        current = self.ledger.current(self.destination, spec.name, self.account)
         pending = self.ledger.pending_in_run(run_id, spec.name) - done
+        force: set[str] = set()
+        if self.resync:
+            current, force = self._resync(spec, current, done)
+            # a record whose parent was created again points at the parent's old id:
+            # it is written again, with the new one
+            recreated = {p.parent: set(self._drift.get(p.parent, {}).get("missing", ()))
+                         for p in spec.parents}
+            force |= {str(row[spec.key]) for row in rows for p in spec.parents
+                      if any(k in recreated[p.parent] for k in p.keys_in(row))}
 
         unchanged, to_write = [], []
         for row in rows:
@@ -155,7 +212,8 @@ class Runner:
             if key in done:
                 continue
             known = current.get(key)
-            if known is not None and known[1] == hashes[key] and key not in pending:
+            if known is not None and known[1] == hashes[key] and key not in pending \
+                    and key not in force:
                 unchanged.append(RecordResult(key, "unchanged", known[0], hashes[key],
                                               attempts=0))
             else:
@@ -172,8 +230,8 @@ class Runner:
         existing |= {k: v for k, v in found.items() if k in had_image and k not in existing}
         resumed = {k: v for k, v in found.items() if k not in existing}
 
-        parent_ids = {p.parent: {k: v[0] for k, v in
-                                 self.ledger.current(self.destination, p.parent).items()}
+        parent_ids = {p.parent: {k: v[0] for k, v in self.ledger.current(
+                          self.destination, p.parent, self.account).items()}
                       for p in spec.parents}
         ready, orphans = [], []
         for row in to_write:
@@ -219,6 +277,23 @@ class Runner:
         self.observer.phase_finished(line)
         return line
 
+    def _resync(self, spec: ObjectSpec, current: dict[str, tuple[str, str]], done: set[str]
+                ) -> tuple[dict[str, tuple[str, str]], set[str]]:
+        """Read back every record the ledger names (in bulk where the writer can):
+        one the destination no longer holds leaves `current`, so the write creates it
+        again; one a person changed since is listed, and rewritten (`force`) only with
+        overwrite_edits: after go-live a person's edit wins."""
+        ids = {k: v[0] for k, v in current.items() if k not in done}
+        present = self.writer.current_versions(spec, list(ids.values())) if ids else {}
+        ours = self.ledger.last_versions(self.destination, spec.name, self.account)
+        missing = sorted(k for k, i in ids.items() if i not in present)
+        edited = sorted(k for k, i in ids.items() if i in present and ours.get(k)
+                        and present[i] != ours[k])
+        if missing or edited:
+            self._drift[spec.name] = {"missing": missing, "edited": edited}
+        kept = {k: v for k, v in current.items() if k not in set(missing)}
+        return kept, set(edited) if self.overwrite_edits else set()
+
     def _requests_sent(self) -> int | None:
         """The writer's request count so far, if it keeps one."""
         return self.writer.requests_sent
@@ -237,19 +312,29 @@ class Runner:
                                f"{len(keys)} records: every record needs a result")
 
     def _dry_run(self, specs: list[ObjectSpec]) -> LoadReport:
+        """What a load would do, from the ledger and a read of the destination: a
+        record the ledger calls unchanged or to update is confirmed present (bulk
+        reads); one the destination no longer holds is a create."""
         report = LoadReport(run_id=None, mode="dry-run")
         for spec in specs:
             rows = self._rows(spec)
-            current = self.ledger.current(self.destination, spec.name)
-            unknown = [str(r[spec.key]) for r in rows if str(r[spec.key]) not in current]
+            current = self.ledger.current(self.destination, spec.name, self.account)
+            keys = [str(r[spec.key]) for r in rows]
+            ledger_ids = {k: current[k][0] for k in keys if k in current}
+            present = self.writer.current_versions(spec, list(ledger_ids.values())) \
+                if ledger_ids else {}
+            unknown = [k for k in keys if k not in ledger_ids]
             if unknown:
                 self._prepare(spec, unknown)
             in_destination = self.writer.lookup(spec, unknown) if unknown else {}
-            counts = {"create": 0, "update": 0, "unchanged": 0}
+            counts = {"create": 0, "update": 0, "unchanged": 0, "missing": 0}
             for row in rows:
                 key = str(row[spec.key])
                 known = current.get(key)
-                if known is not None and known[1] == payload_hash(row):
+                if key in ledger_ids and ledger_ids[key] not in present:
+                    counts["create"] += 1
+                    counts["missing"] += 1  # create (missing in the destination)
+                elif known is not None and known[1] == payload_hash(row):
                     counts["unchanged"] += 1
                 elif known is not None or key in in_destination:
                     counts["update"] += 1
@@ -331,7 +416,13 @@ class Runner:
             raise LoadRefused(f"No {self.destination} run {run_id!r} in the ledger.")
         if run["mode"] in ("rollback", "dry-run"):
             raise LoadRefused(f"Run {run_id} is a {run['mode']}; it wrote nothing to undo.")
-        undo = self.ledger.start_run(self.destination, "rollback", rollback_of=run_id)
+        account = self.writer.account()
+        if run.get("account") and run["account"] != account:
+            raise LoadRefused(f"Run {run_id} wrote to the {self.destination} account "
+                              f"{run['account']}, but the credentials now point at {account}: "
+                              "point them back at that account to undo it.")
+        undo = self.ledger.start_run(self.destination, "rollback", rollback_of=run_id,
+                                     account=run.get("account") or account)
         report = RollbackReport(run_id=undo, rolled_back=run_id)
         touched: list[tuple[ObjectSpec, dict[str, Any]]] = []
         by_object: dict[str, list[dict[str, Any]]] = {}
@@ -341,7 +432,7 @@ class Runner:
             records = by_object.get(spec.name, [])
             if not records:
                 continue
-            ours = self.ledger.last_versions(self.destination, spec.name)
+            ours = self.ledger.last_versions(self.destination, spec.name, run.get("account"))
             present = self._versions(spec, [r["destination_id"] for r in records])
             results, to_delete = [], []
             for rec in reversed(records):  # children of the same object before parents

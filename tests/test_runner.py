@@ -37,6 +37,9 @@ class MemoryWriter(Writer):
     def objects(self):
         return [GROUPS, PEOPLE]
 
+    def account(self):
+        return "memory"
+
     def preflight(self):
         return []
 
@@ -167,8 +170,41 @@ def test_sample_loads_n_per_object_with_their_parents(con):
 def test_dry_run_counts_without_writing(con):
     writer = MemoryWriter()
     report = Runner(con, writer).load(dry_run=True)
-    assert report.dry_run["people"] == {"create": 6, "update": 0, "unchanged": 0}
+    assert report.dry_run["people"] == {"create": 6, "update": 0, "unchanged": 0, "missing": 0}
     assert writer.writes == 0
+
+
+def test_a_dry_run_reads_the_destination_and_a_resync_recreates_what_was_deleted(con):
+    writer = MemoryWriter()
+    Runner(con, writer).load()
+    gone = next(iter(writer.store["people"]))  # someone deletes a record by hand
+    del writer.store["people"][gone]
+    dry = Runner(con, writer).load(dry_run=True)
+    # p5 fails and p6 has no group: two creates every time, and now the one gone
+    assert dry.dry_run["people"] == {"create": 3, "update": 0, "unchanged": 3, "missing": 1}
+    writes = writer.writes
+    plain = Runner(con, writer).load()  # a plain delta trusts the ledger: writes nothing
+    assert writer.writes == writes and plain.drift == {}
+    resync = Runner(con, writer).load(resync=True)
+    assert len(resync.drift["people"]["missing"]) == 1 and len(writer.store["people"]) == 4
+    assert Runner(con, writer).load(dry_run=True).dry_run["people"]["missing"] == 0
+
+
+def test_a_load_against_another_account_refuses_until_told_it_is_new(con):
+    writer = MemoryWriter()
+    Runner(con, writer).load()
+    other = MemoryWriter()
+    other.account = lambda: "another"
+    with pytest.raises(LoadRefused, match="--new-account"):
+        Runner(con, other).load()
+    with pytest.raises(LoadRefused, match="--new-account"):
+        Runner(con, other).load(dry_run=True)
+    assert Runner(con, other).load(dry_run=True, new_account=True).dry_run["people"][
+        "create"] == 6
+    report = Runner(con, other).load(new_account=True)
+    assert report.mode == "full" and people(other) == people(writer)
+    # the first account's records stay in the ledger, under its name
+    assert con.execute("select count(distinct account) from ledger.runs").fetchone() == (2,)
 
 
 def test_rollback_restores_the_pre_run_state_except_what_a_person_edited(con):

@@ -50,6 +50,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import duckdb
 
@@ -85,6 +86,7 @@ class DynamicsWriter(Writer):
         self.client = client
         self.con = con
         self.maps = {m.name: m for m in object_maps(client.config.publisher_prefix, batch_size)}
+        self._account: str | None = None
         self.reader = Reader(client)
         self.sender = Sender(client)
         self.state = State(client, con, self.reader)
@@ -101,6 +103,14 @@ class DynamicsWriter(Writer):
         return self.client.http.requests_sent
 
     # --- the Writer protocol ------------------------------------------------------------
+    def account(self) -> str:
+        """The organisation: its id from WhoAmI (documented), with the environment's host."""
+        if self._account is None:
+            organization = self.client.get("WhoAmI").get("OrganizationId")
+            host = urlparse(self.client.config.base_url).netloc.lower()
+            self._account = f"{host} (organization {organization})"
+        return self._account
+
     def objects(self) -> list[ObjectSpec]:
         return [m.spec for m in self.maps.values()]
 

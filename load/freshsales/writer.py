@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any
 
 import duckdb
@@ -38,15 +39,20 @@ class FreshsalesWriter(Writer):
                  files_dir: Path | None = None) -> None:
         self.client = client
         self.con = con
-        self.account = AccountSettings(client)
+        self.settings = AccountSettings(client)
         self.views = bulk.Views(client)
-        self.shaper = RowShaper(con, self.account, files_dir)
+        self.shaper = RowShaper(con, self.settings, files_dir)
         self.attached = AttachedRecords(client, con, self.shaper)
-        self.categories = CategoryChoices(self.account, self.shaper)
+        self.categories = CategoryChoices(self.settings, self.shaper)
         self._snapshot: dict[str, dict[str, dict[str, Any]]] = {}  # object -> key -> record
 
     def __repr__(self) -> str:
         return f"FreshsalesWriter({self.client!r})"
+
+    def account(self) -> str:
+        """The account's domain: Freshsales documents no endpoint that returns an
+        account id, and a bundle alias (or legacy domain) names one account."""
+        return urlparse(self.client.config.base_url).netloc.lower()
 
     @property
     def requests_sent(self) -> int:
@@ -62,7 +68,7 @@ class FreshsalesWriter(Writer):
 
     def preflight(self) -> list[str]:
         return preflight.preflight(self.client, self.con) + preflight.missing_categories(
-            self.account, self.con)
+            self.settings, self.con)
 
     # --- reading the destination --------------------------------------------------------
     def prepare(self, spec: ObjectSpec, keys: list[str]) -> None:
