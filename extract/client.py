@@ -37,6 +37,8 @@ class ClientConfig:
     max_rate_limited_retries: int = settings.MAX_RATE_LIMITED_RETRIES
     backoff_base_seconds: float = settings.BACKOFF_BASE_SECONDS
     requests_in_flight_per_key: int = settings.REQUESTS_IN_FLIGHT_PER_KEY
+    # rounds of re-reading pages records slid between, per object and attempt
+    page_shift_reread_rounds: int = settings.PAGE_SHIFT_REREAD_ROUNDS
 
     def __repr__(self) -> str:  # keys stay out of any repr that reaches a log
         return (

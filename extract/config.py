@@ -75,6 +75,9 @@ def resolve_client_config(**overrides: Any) -> ClientConfig:
         max_rate_limited_retries=_value(
             "max_rate_limited_retries", settings.MAX_RATE_LIMITED_RETRIES, int
         ),
+        page_shift_reread_rounds=_value(
+            "page_shift_reread_rounds", settings.PAGE_SHIFT_REREAD_ROUNDS, int
+        ),
     )
     values.update({k: v for k, v in overrides.items() if v is not None})
     return ClientConfig(api_keys=keys, **values)

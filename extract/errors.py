@@ -21,3 +21,8 @@ class PageFetchError(BizstimError):
 
 class ConfigError(BizstimError):
     """Credentials or settings are missing or malformed."""
+
+
+class PageShiftError(BizstimError):
+    """Records slid between list pages (the account changed while it was
+    paged) and re-reading could not close the gap; the run is resumable."""

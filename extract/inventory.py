@@ -9,7 +9,6 @@ a key without API access is found now rather than mid-extraction.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 
@@ -40,8 +39,9 @@ class Inventory:
     requests_used: int = 0
 
     def estimated_requests(self) -> dict[str, int]:
-        """Requests per extraction phase, each list at its maximum page size."""
-        lists = sum(max(1, math.ceil(self.totals.get(e.table, 0) / e.max_limit))
+        """Requests per extraction phase, each list at its maximum page size
+        (pages overlap by settings.PAGE_OVERLAP_RECORDS)."""
+        lists = sum(len(e.planned_starts(self.totals.get(e.table, 0)))
                     for e in settings.LIST_ENDPOINTS)
         return {
             "lists": lists,

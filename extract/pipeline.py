@@ -22,7 +22,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract import settings
 from extract.client import BizstimClient, ClientConfig
-from extract.errors import BizstimError
+from extract.errors import BizstimError, PageShiftError
 from extract.files import FileStore
 from extract.snapshot import DeltaSummary, finalize
 from extract.source import EndpointCounters, ExtractionRun, WorkPlan, bizstim
@@ -56,6 +56,7 @@ class EndpointStats:
     pages: int = 0
     requests: int = 0  # every request sent for it, retries included
     not_found: int = 0
+    vanished: int = 0  # records whose own details and themselves answered 404
     malformed: int = 0
     rate_limited: int = 0
     elapsed_seconds: float = 0.0  # since its phase started
@@ -142,6 +143,13 @@ def run_extraction(
         }
         report.warnings += _total_drift_warnings(con, extraction_id, report.stored)
     report.warnings += [
+        f"{owner}: {s.vanished} record(s) vanished during the extraction (the list showed "
+        f"them, then {s.table} and the record itself answered 404): kept out of the "
+        "snapshot, with the reason and their last JSON in bizstim_raw._vanished_records"
+        for s in report.endpoints if s.vanished
+        for owner in [_vanishing_owner(s.table)]
+    ]
+    report.warnings += [
         f"{s.table}: {s.malformed} record(s) were not records (no id, or not an object); "
         "they are kept with the reason in bizstim_raw._malformed_records"
         for s in report.endpoints if s.malformed
@@ -186,6 +194,7 @@ def _extract_phase(pipeline, warehouse, client, executor, files, extraction_id, 
     """Run dlt until every endpoint of the phase has nothing left to fetch;
     each run is a checkpoint (at most checkpoint_seconds of fetching)."""
     stats = {table: EndpointStats(table=table) for table, _ in phase}
+    reread_rounds = {table: 0 for table in stats}
     t0 = time.monotonic()
     for table in stats:
         observer.endpoint_started(table)
@@ -195,6 +204,18 @@ def _extract_phase(pipeline, warehouse, client, executor, files, extraction_id, 
                      if (plan := planner(con, extraction_id)) is not None}
         if not plans:
             break
+        for table, plan in plans.items():
+            if plan.rereads:
+                reread_rounds[table] += 1
+                if reread_rounds[table] > client.config.page_shift_reread_rounds:
+                    report.endpoints += list(stats.values())
+                    raise PageShiftError(_page_shift_message(
+                        plan, client.config.page_shift_reread_rounds))
+                report.warnings.append(
+                    "; ".join(plan.gaps) + ": the account changed between the reads and "
+                    f"records may have slid between those pages; re-read {len(plan.refs)} "
+                    f"page(s) (round {reread_rounds[table]}) until consecutive pages share "
+                    "a record again")
         run = ExtractionRun(
             client=client,
             extraction_id=extraction_id,
@@ -224,11 +245,27 @@ def _extract_phase(pipeline, warehouse, client, executor, files, extraction_id, 
     return list(stats.values())
 
 
+def _vanishing_owner(table: str) -> str:
+    return next((s.vanishes_with[0] for s in settings.SINGLE_READ_ENDPOINTS
+                 if s.table == table and s.vanishes_with), table)
+
+
+def _page_shift_message(plan: WorkPlan, rounds: int) -> str:
+    return (
+        "; ".join(plan.gaps) + f", after {rounds} round(s) of re-reading: the account "
+        "keeps changing while it is paged, and records between "
+        "those ids may have slid from one page onto another already read (Bizstim pages by "
+        "offset). Nothing read so far is lost. Freeze writes in Bizstim and run "
+        "`bizstim-migrate extract` again: it resumes and re-reads those pages."
+    )
+
+
 def _add(stats: EndpointStats, counters: EndpointCounters, elapsed: float, width: int) -> None:
     stats.dlt_runs += 1
     stats.records += counters.records
     stats.pages += counters.pages
     stats.not_found += counters.not_found
+    stats.vanished += counters.vanished
     stats.malformed += counters.malformed
     stats.requests += counters.tally.requests
     stats.rate_limited += counters.tally.rate_limited

@@ -46,6 +46,19 @@ CHECKPOINT_RECORDS = 200_000
 ARROW_BATCH_RECORDS = 5_000
 FILE_CHUNK_BYTES = 1 << 20
 
+# --- Offset paging on a live account (ours) -----------------------------------
+# Bizstim pages by offset with no sort order or change filter (documented): a
+# record deleted below a page shifts every later record one place down, and a
+# live record can slide onto a page already read. Each page therefore starts
+# this many records before the previous one ended; consecutive pages must
+# share a record, else the older of the two is read again (workplan.py).
+PAGE_OVERLAP_RECORDS = 1
+# Rounds of such re-reads one attempt makes for an object before it stops,
+# naming the records either side of the gap (a rerun resumes and re-reads);
+# `sources.bizstim.page_shift_reread_rounds` overrides it (0: stop at the
+# first gap).
+PAGE_SHIFT_REREAD_ROUNDS = 3
+
 
 @dataclass(frozen=True)
 class ListEndpoint:
@@ -55,6 +68,16 @@ class ListEndpoint:
     method: str
     max_limit: int
     confidence: str
+
+    @property
+    def stride(self) -> int:
+        """Offset from one page's start to the next (pages overlap)."""
+        return max(1, self.max_limit - PAGE_OVERLAP_RECORDS)
+
+    def planned_starts(self, total: int) -> list[int]:
+        """The page starts that read `total` records: a page is needed while
+        the previous one ends before the total."""
+        return list(range(0, max(total - PAGE_OVERLAP_RECORDS, 1), self.stride))
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,11 @@ class SingleReadEndpoint:
     # client); "bytes": the raw content of a file
     kind: str
     confidence: str
+    # (table, singular method) when this read is keyed by the id of a record of
+    # `table` (its own details): a 404 here is re-checked with GET
+    # {method}/{id}, and a 404 there means the record vanished during the
+    # extraction (it is then kept out of the snapshot), not a dangling reference
+    vanishes_with: tuple[str, str] | None = None
 
 
 # Extraction order (brief): service groups → services → users and staff →
@@ -126,6 +154,8 @@ SINGLE_READ_ENDPOINTS: tuple[SingleReadEndpoint, ...] = (
         ("clients",),
         "records",
         "design",
+        # documented: client/{id} reads one client
+        vanishes_with=("clients", "client"),
     ),
     SingleReadEndpoint(
         "file_contents",
@@ -142,6 +172,7 @@ FETCH_LOG_TABLE = "_fetch_log"
 EXTRACTIONS_TABLE = "_extractions"
 RECORD_HASHES_TABLE = "_record_hashes"
 DELTA_TABLE = "_delta"
+VANISHED_TABLE = "_vanished_records"
 
 # The sessions list envelope carries the account time zone (documented).
 ENVELOPE_TIMEZONE_FIELD = "timezone"

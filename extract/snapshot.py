@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from extract.warehouse import RAW_SCHEMA, quote_identifier, source_columns
+from extract import settings
+from extract.warehouse import RAW_SCHEMA, existing_tables, quote_identifier, source_columns
 
 
 @dataclass
@@ -55,6 +56,7 @@ def finalize(con: duckdb.DuckDBPyConnection, tables: list[str], extraction_id: i
             continue
         con.execute("begin transaction")
         try:
+            _set_aside_vanished(con, qt, table, extraction_id)
             con.execute(
                 f"delete from {RAW_SCHEMA}._record_hashes where extraction_id = ? and object = ?",
                 [extraction_id, table],
@@ -77,6 +79,36 @@ def finalize(con: duckdb.DuckDBPyConnection, tables: list[str], extraction_id: i
     return summary
 
 
+def _set_aside_vanished(con: duckdb.DuckDBPyConnection, qt: str, table: str,
+                        extraction_id: int) -> None:
+    """Records of `table` that vanished during this extraction (a read keyed by
+    their id answered 404, and so did the record: `vanished` rows in the fetch
+    log) leave this extraction's snapshot: their last JSON and the reason go to
+    `_vanished_records`, so they can neither load as live nor count as seen."""
+    methods = [s.method for s in settings.SINGLE_READ_ENDPOINTS
+               if s.vanishes_with is not None and s.vanishes_with[0] == table]
+    if not methods or settings.FETCH_LOG_TABLE not in existing_tables(con):
+        return
+    con.execute(f"delete from {RAW_SCHEMA}._vanished_records "
+                "where extraction_id = ? and object = ?", [extraction_id, table])
+    con.execute(
+        f"""
+        insert into {RAW_SCHEMA}._vanished_records
+        select $x, $t, r.id, f.message, to_json(r)
+        from {qt} r join {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} f
+          on f.ref = r.id and f._extraction_id = $x and f.status = 'vanished'
+         and f.endpoint in ({', '.join("'" + m + "'" for m in methods)})
+        where r._extraction_id = $x
+        """,
+        {"x": extraction_id, "t": table},
+    )
+    con.execute(
+        f"delete from {qt} where _extraction_id = $x and id in (select id from "
+        f"{RAW_SCHEMA}._vanished_records where extraction_id = $x and object = $t)",
+        {"x": extraction_id, "t": table},
+    )
+
+
 def _delta(con: duckdb.DuckDBPyConnection, qt: str, table: str, extraction_id: int,
            previous_id: int) -> dict[str, int]:
     con.execute(
@@ -97,9 +129,12 @@ def _delta(con: duckdb.DuckDBPyConnection, qt: str, table: str, extraction_id: i
             case when prev.id is null then 'new'
                  when cur.id is null then 'vanished'
                  else 'changed' end,
-            case when cur.id is null then (
+            case when cur.id is null then coalesce((
                 select to_json(r) from {qt} r where r.id = prev.id limit 1
-            ) end
+            ), (
+                select v.record_json from {RAW_SCHEMA}._vanished_records v
+                where v.extraction_id = $x and v.object = $t and v.id = prev.id limit 1
+            )) end
         from cur full outer join prev on cur.id = prev.id
         where prev.id is null or cur.id is null or cur.record_hash <> prev.record_hash
         """,

@@ -52,6 +52,7 @@ class EndpointCounters:
     records: int = 0
     pages: int = 0
     not_found: int = 0
+    vanished: int = 0
     malformed: int = 0
     max_total: int = 0
     tally: RequestTally = field(default_factory=RequestTally)
@@ -61,8 +62,12 @@ class EndpointCounters:
 class WorkPlan:
     """What is left for one resource in the running extraction."""
 
-    refs: list[str]  # page starts (as text) or referenced ids
+    refs: list[str]  # page starts (as text; "99#1": its first re-read) or referenced ids
     total: int | None = None  # list endpoints: total from an earlier page
+    # list endpoints: these refs re-read pages whose neighbour moved; `gaps`
+    # says between which records (for the message if re-reading never ends)
+    rereads: bool = False
+    gaps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,8 +102,9 @@ def _now() -> str:
 
 
 def _log_row(run: ExtractionRun, endpoint: str, ref: str, status: str, records: int,
-             total: int | None = None, message: str = "") -> dict[str, Any]:
-    return {
+             total: int | None = None, message: str = "",
+             ids: list[str] | None = None) -> dict[str, Any]:
+    row = {
         EXTRACTION_ID_COLUMN: run.extraction_id,
         "endpoint": endpoint,
         "ref": ref,
@@ -108,6 +114,11 @@ def _log_row(run: ExtractionRun, endpoint: str, ref: str, status: str, records: 
         "message": message,
         "fetched_at": _now(),
     }
+    if ids is not None:
+        # a list page's ids in the order served: consecutive pages must share
+        # one (workplan.py), which is how records sliding between pages show
+        row["ids"] = json.dumps(ids)
+    return row
 
 
 class _Batcher:
@@ -204,7 +215,8 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
     total = plan.total
     refs = list(plan.refs)
 
-    def fetch(start: str) -> dict[str, Any]:
+    def fetch(ref: str) -> dict[str, Any]:
+        start = page_start(ref)
         return run.client.get_json(
             f"{endpoint.method}/{start}/{limit}", what=f"{endpoint.method} page at start={start}",
             tally=counter.tally,
@@ -220,7 +232,9 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
             run.timezone = str(envelope[settings.ENVELOPE_TIMEZONE_FIELD])
         counter.pages += 1
         counter.max_total = max(counter.max_total, page_total or 0)
-        batch.add(rows, _log_row(run, endpoint.method, start, "ok", len(rows), page_total))
+        ids = [str(r["id"]) for r in rows if _malformed_reason(r) is None]
+        batch.add(rows, _log_row(run, endpoint.method, start, "ok", len(rows), page_total,
+                                 ids=ids))
         return page_total or 0
 
     if total is None:
@@ -232,7 +246,10 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
             _record_error(run, error)
             yield from batch.flush()
             return
-        refs += [str(start) for start in range(limit, total, limit)]
+        # the later pages first: a record deleted below a page read later only
+        # moves that page down over its neighbour, so deletions while paging
+        # open a gap only next to the pages read before them (workplan.py)
+        refs += [str(start) for start in reversed(endpoint.planned_starts(total)) if start]
     for ref, error, envelope in _in_parallel(run, refs, fetch):
         if error is not None:
             _record_error(run, error)
@@ -250,6 +267,20 @@ def list_resource(run: ExtractionRun, endpoint: settings.ListEndpoint, plan: Wor
     yield from batch.flush()
 
 
+def page_start(ref: str) -> int:
+    """The offset a list page's ref reads ("198", or "198#2" for a re-read)."""
+    return int(ref.partition("#")[0])
+
+
+class Vanished(Exception):
+    """A record's own details answered 404 and so did the record itself: it
+    was deleted after its list page was read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoint,
                          plan: WorkPlan) -> Iterator[Any]:
     """Records read one id at a time (availability, calendar settings, files)."""
@@ -265,7 +296,22 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
                                                     into_dir=run.files.incoming_dir)
             stored = run.files.adopt(temp, sha256)
             return [{"id": ref, "sha256": sha256, "size": str(size), "path": stored}]
-        envelope = run.client.get_json(path, what=what, tally=counter.tally)
+        try:
+            envelope = run.client.get_json(path, what=what, tally=counter.tally)
+        except NotFound as missing:
+            if endpoint.vanishes_with is None:
+                raise
+            owner, method = endpoint.vanishes_with
+            try:
+                run.client.get_json(f"{method}/{quote(ref, safe='')}", what=f"{method} {ref!r}",
+                                    tally=counter.tally)
+            except NotFound as again:
+                raise Vanished(
+                    f"{owner} {ref} vanished during the extraction: {endpoint.method}/{ref} "
+                    f"answered 404 ({missing.message}) and so did {method}/{ref} "
+                    f"({again.message}) after the {owner} list had shown it"
+                ) from None
+            raise missing  # the record is there: its details are what is missing
         body = envelope.get("response")
         if endpoint.kind == "records":
             rows = body if isinstance(body, list) else [body]
@@ -275,6 +321,12 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
         return [body]
 
     for ref, error, rows in _in_parallel(run, plan.refs, fetch):
+        if isinstance(error, Vanished):
+            # kept out of the snapshot when the extraction closes (snapshot.py)
+            counter.vanished += 1
+            batch.add([], _log_row(run, endpoint.method, ref, "vanished", 0,
+                                   message=error.message))
+            continue
         if isinstance(error, NotFound):
             # a dangling reference: logged, so staging can quarantine its owner
             counter.not_found += 1

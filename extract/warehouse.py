@@ -8,6 +8,9 @@ dlt owns the data tables of `bizstim_raw`; beside them the extractor keeps:
 - `_delta`: per extraction, the ids that are new, changed or vanished since
   the previous successful one (vanished ones with their last JSON);
 - `_extraction_stats`: what each attempt fetched, sent and waited;
+- `_vanished_records`: records a list showed but that were deleted before
+  their own details were read (their details and the record answered 404):
+  kept out of the snapshot, with the reason and their last JSON;
 - `_finalized_tables`: the tables an extraction has closed (so closing again
   after a crash skips them).
 Connections are opened per use and closed, so dlt can open the file between.
@@ -46,6 +49,13 @@ create table if not exists {RAW_SCHEMA}._delta (
     object varchar not null,
     id varchar not null,
     change varchar not null,
+    record_json varchar
+);
+create table if not exists {RAW_SCHEMA}._vanished_records (
+    extraction_id bigint not null,
+    object varchar not null,
+    id varchar not null,
+    reason varchar,
     record_json varchar
 );
 create table if not exists {RAW_SCHEMA}._finalized_tables (

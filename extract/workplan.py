@@ -9,31 +9,114 @@ exactly what is missing.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import duckdb
 
 from extract import settings
-from extract.source import WorkPlan
+from extract.source import WorkPlan, page_start
 from extract.warehouse import RAW_SCHEMA, existing_tables
 
 
 def list_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.ListEndpoint,
               extraction_id: int) -> WorkPlan | None:
-    """None when the endpoint is complete for this extraction."""
+    """None when the endpoint is complete for this extraction.
+
+    Complete means: every planned page was read, and the chain of pages from
+    offset 0 to a page that reached the end of the list holds together (each
+    page shares a record with the next; settings.PAGE_OVERLAP_RECORDS). With
+    the list in a stable order, a record live for the whole extraction then
+    lies on one of the pages, however the account changed between the reads.
+    A gap (records deleted below a page between two reads) makes the older
+    page of the pair be read again: the re-read shows the list as the newer
+    one did, so the two share a record again and what slid is on it. Pages
+    are read (and re-read) from the end of the list down: a page read after
+    its upper neighbour can only have moved down over it when records were
+    deleted, so deletions alone open a gap only next to page 0 (read first,
+    for the total) and one re-read closes it.
+    """
     if settings.FETCH_LOG_TABLE not in existing_tables(con):
         return WorkPlan(refs=[], total=None)
+    has_ids = "ids" in _columns(con, settings.FETCH_LOG_TABLE)
     rows = con.execute(
-        f"select ref, total from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} "
+        f"select ref, total, records, {'ids' if has_ids else 'null'}, fetched_at "
+        f"from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} "
         "where _extraction_id = ? and endpoint = ? and status = 'ok'",
         [extraction_id, endpoint.method],
     ).fetchall()
     if not rows:
         return WorkPlan(refs=[], total=None)
-    done = {ref for ref, _ in rows}
-    total = max((t or 0) for _, t in rows)
-    pending = [str(s) for s in range(0, total, endpoint.max_limit) if str(s) not in done]
-    if "0" not in done:
-        pending.insert(0, "0")
-    return WorkPlan(refs=pending, total=total) if pending else None
+    reads = [_PageRead(ref, page_start(ref), total or 0, records or 0,
+                       None if ids is None else json.loads(ids), str(fetched_at))
+             for ref, total, records, ids, fetched_at in rows]
+    total = max(r.total for r in reads)
+    current: dict[int, _PageRead] = {}
+    for read in sorted(reads, key=lambda r: (r.fetched_at, r.round)):
+        current[read.start] = read  # the latest read of each page stands for it
+    first = current.get(0)
+    planned = endpoint.planned_starts(first.total if first is not None else total)
+    # later pages first (see list_resource)
+    pending = [str(s) for s in reversed(planned) if s not in current]
+    if pending:
+        return WorkPlan(refs=pending, total=total)
+    if any(r.ids is None for r in current.values()):
+        return None  # pages logged before page ids were kept: nothing to compare
+
+    chain = []
+    start = 0
+    while True:
+        read = current.get(start)
+        if read is None:
+            # the list grew past the plan: one more page
+            return WorkPlan(refs=[str(start)], total=total)
+        chain.append(read)
+        if read.reached_end:
+            break
+        start += endpoint.stride
+    gaps = [(a, b) for a, b in zip(chain, chain[1:]) if not set(a.ids) & set(b.ids)]
+    if not gaps:
+        return None
+    again = sorted({min(a, b, key=lambda r: (r.fetched_at, r.start)).start for a, b in gaps},
+                   reverse=True)
+    reads_at = {s: sum(1 for r in reads if r.start == s) for s in again}
+    return WorkPlan(
+        refs=[f"{s}#{reads_at[s]}" for s in again], total=total, rereads=True,
+        gaps=[_describe_gap(endpoint, a, b) for a, b in gaps],
+    )
+
+
+@dataclass
+class _PageRead:
+    ref: str
+    start: int
+    total: int
+    records: int
+    ids: list[str] | None
+    fetched_at: str
+
+    @property
+    def round(self) -> int:
+        return int(self.ref.partition("#")[2] or 0)
+
+    @property
+    def reached_end(self) -> bool:
+        return self.start + self.records >= self.total
+
+
+def _describe_gap(endpoint: settings.ListEndpoint, a: _PageRead, b: _PageRead) -> str:
+    def edge(read: _PageRead, which: int, word: str) -> str:
+        return f"{word} id {read.ids[which]}" if read.ids else "shows no record"
+
+    return (f"{endpoint.table}: the pages at start {a.start} ({edge(a, -1, 'ends with')}) and "
+            f"{b.start} ({edge(b, 0, 'begins with')}) share no record")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ?", [RAW_SCHEMA, table]).fetchall()
+    return {r[0] for r in rows}
 
 
 def single_read_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.SingleReadEndpoint,

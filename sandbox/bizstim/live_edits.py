@@ -74,7 +74,8 @@ class LiveEdit:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["served"]
-        data["delete_ids"], data["delete_offsets"] = list(self.delete_ids), list(self.delete_offsets)
+        data["delete_ids"] = list(self.delete_ids)
+        data["delete_offsets"] = list(self.delete_offsets)
         return data
 
 
