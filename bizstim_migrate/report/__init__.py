@@ -55,15 +55,17 @@ def write_deliverables(workspace: Workspace, destination: str,
     own = con is None
     con = con or duckdb.connect(str(workspace.warehouse), read_only=True)
     try:
-        tables = report_data.deliverables(con)
+        tables = report_data.deliverables(con, destination)
     finally:
         if own:
             con.close()
+    # each Markdown opens with what its model's description in the dbt project says
+    intros = report_data.deliverable_descriptions(workspace.dbt_target / "manifest.json")
     written = []
     for name, rows in tables.items():
         title = name.replace("_", " ").capitalize()
         written.append(write_csv(out / f"{name}.csv", rows))
-        written.append(write_markdown(out / f"{name}.md", title, rows))
+        written.append(write_markdown(out / f"{name}.md", title, rows, intros.get(name, "")))
     return written
 
 

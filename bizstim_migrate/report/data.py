@@ -3,7 +3,9 @@ the run's phases, throughput against the quota, verification, deliverables."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -109,16 +111,42 @@ def read(con: duckdb.DuckDBPyConnection, destination: str, run_id: str | None,
             order by object, source_key, field limit 500""",
                                  [destination, min(v["checked_at"] for v in data.verification)])
     data.predicted = predicted_beside_achieved(estimate, data)
-    data.deliverables = deliverables(con)
+    data.deliverables = deliverables(con, destination)
     return data
 
 
-def deliverables(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
-    """Every table of the dbt deliverables schema, by its short name."""
+DESTINATIONS = ("freshsales", "dynamics")
+
+
+def deliverables(con: duckdb.DuckDBPyConnection, destination: str | None = None
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """Every table of the dbt deliverables schema, by its short name; for a
+    destination, without those named for another one (deliverables__dynamics_*
+    in a Freshsales report: a workspace built for both holds both)."""
+    others = tuple(f"{other}_" for other in DESTINATIONS if destination and other != destination)
     found = {}
     for (table,) in con.execute(
             "select table_name from information_schema.tables where table_schema = "
             "'deliverables' order by 1").fetchall():
-        found[table.removeprefix("deliverables__")] = _rows(
-            con, f'select * from deliverables."{table}"')
+        name = table.removeprefix("deliverables__")
+        if others and name.startswith(others):
+            continue
+        found[name] = _rows(con, f'select * from deliverables."{table}"')
     return found
+
+
+def deliverable_descriptions(manifest: Path) -> dict[str, str]:
+    """Each deliverable's description from the dbt project (the last build's
+    manifest), by its short name: what the table is, for the top of its
+    Markdown. Empty when there is no manifest."""
+    try:
+        loaded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    # a model disabled for the last build's destination is under "disabled"
+    nodes = [*loaded.get("nodes", {}).values(),
+             *(node for versions in loaded.get("disabled", {}).values() for node in versions)]
+    return {node["name"].removeprefix("deliverables__"): " ".join(node["description"].split())
+            for node in nodes
+            if node.get("resource_type") == "model" and node.get("description")
+            and node.get("name", "").startswith("deliverables__")}
