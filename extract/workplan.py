@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 
@@ -47,8 +48,7 @@ def list_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.ListEndpoint,
     ).fetchall()
     if not rows:
         return WorkPlan(refs=[], total=None)
-    reads = [_PageRead(ref, page_start(ref), total or 0, records or 0,
-                       None if ids is None else json.loads(ids), str(fetched_at))
+    reads = [_PageRead(ref, page_start(ref), total or 0, records or 0, ids, str(fetched_at))
              for ref, total, records, ids, fetched_at in rows]
     total = max(r.total for r in reads)
     current: dict[int, _PageRead] = {}
@@ -60,7 +60,7 @@ def list_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.ListEndpoint,
     pending = [str(s) for s in reversed(planned) if s not in current]
     if pending:
         return WorkPlan(refs=pending, total=total)
-    if any(r.ids is None for r in current.values()):
+    if any(r.ids_json is None for r in current.values()):
         return None  # pages logged before page ids were kept: nothing to compare
 
     chain = []
@@ -92,8 +92,13 @@ class _PageRead:
     start: int
     total: int
     records: int
-    ids: list[str] | None
+    ids_json: str | None
     fetched_at: str
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """The page's ids as served (parsed only once every page is in)."""
+        return json.loads(self.ids_json or "[]")
 
     @property
     def round(self) -> int:
