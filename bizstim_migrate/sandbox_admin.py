@@ -41,7 +41,7 @@ def set_up_freshsales(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | N
     have = {(f.get("entity") or f.get("base_model", "").lower() + "s", f.get("name"))
             for f in existing} if isinstance(existing, list) else set()
     done = []
-    for field in required_fields():
+    for field in required_fields(con):
         if (field.entity, field.name) in have:
             continue
         _post(f"{control}/fields", {"entity": field.entity, "name": field.name,
@@ -57,14 +57,16 @@ def set_up_freshsales(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | N
     return done
 
 
-def set_up_dynamics(env: Mapping[str, str]) -> list[str]:
-    """Create every custom column and alternate key the marts use."""
+def set_up_dynamics(env: Mapping[str, str], con: duckdb.DuckDBPyConnection | None = None
+                    ) -> list[str]:
+    """Create every custom column and alternate key the marts use (and, once they
+    are built, the ones the confirmed field map re-points)."""
     from load import dynamics_custom_columns as required_columns
 
     control = _control(env["DYNAMICS_BASE_URL"])
     prefix = env.get("DYNAMICS_PUBLISHER_PREFIX") or "new_"
     done = []
-    for column in required_columns(prefix):
+    for column in required_columns(prefix, con):
         _post(f"{control}/attributes", {"entity": column.table,
                                         "logical_name": column.logical_name,
                                         "type": column.attribute_type,

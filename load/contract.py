@@ -79,6 +79,12 @@ class DestinationField:
     def is_custom(self) -> bool:
         return self.kind == "custom"
 
+    @property
+    def is_field_map(self) -> bool:
+        """A column holding {destination field: value} for fields the confirmed field
+        map re-points (their names are in the data, not the contract)."""
+        return self.value == "field_map"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -134,7 +140,31 @@ class Contracts:
                                 f"{project_dir()}") from None
 
     def custom_fields(self) -> list[DestinationField]:
-        return [f for m in self.models.values() for f in m.fields() if f.is_custom]
+        """The custom fields the contracts name (not the re-pointed ones: see
+        `mapped_fields`)."""
+        return [f for m in self.models.values() for f in m.fields()
+                if f.is_custom and not f.is_field_map]
+
+
+def mapped_fields(con: Any, destination: str, schema: str | None = None
+                  ) -> list[tuple[DestinationField, str]]:
+    """(the field-map column, a destination field it carries) for every field the
+    built marts re-point (empty before they are built)."""
+    import duckdb
+
+    found = []
+    for model in contracts(destination).models.values():
+        for f in model.fields():
+            if not f.is_field_map:
+                continue
+            try:
+                keys = con.execute(
+                    f"select distinct unnest(json_keys(cast({f.column} as json))) "
+                    f"from {schema or destination}.{model.name} order by 1").fetchall()
+            except duckdb.CatalogException:
+                continue
+            found += [(f, key) for (key,) in keys if key]
+    return found
 
 
 def _states(value: Any, where: str) -> dict[Any, tuple[int, int]] | None:

@@ -43,7 +43,9 @@ select
         'slot_duration_minutes': rules.slot_duration_minutes,
         'session_limit': rules.session_limit,
         'weekly_windows': rules.weekly_windows
-    }) as varchar) as availability_slot_data
+    }) as varchar) as availability_slot_data,
+    cast({{ custom_field_values('clients.custom_fields', 'contact') }} as varchar)
+        as custom_field_values
 from clients
 left join {{ ref('int_phones__by_owner') }} as phones
     on phones.owner_type = 'client' and clients.client_id = phones.owner_id

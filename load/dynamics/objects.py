@@ -16,10 +16,10 @@ A `Field` maps one mart column; `via` says how a lookup's target is found:
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from load.contract import DestinationField, Model, contracts
+from load.contract import DestinationField, Model, contracts, mapped_fields
 from load.dynamics import settings
 from load.model import ObjectSpec, ParentRef
 
@@ -52,6 +52,7 @@ class Field:
     write: bool = True  # False: compared by verify only (the service derives it)
     states: dict[Any, tuple[int, int]] | None = None  # kind state: mart value -> pair
     read_as: str | None = None  # compared with another column (overriddencreatedon)
+    json_key: str | None = None  # the mart column is a JSON object: this key's value
 
     @property
     def read_names(self) -> tuple[str, ...]:
@@ -129,12 +130,24 @@ def fields_of(model: Model, prefix: str, record: str | None = None) -> tuple[Fie
     (custom columns under the publisher prefix)."""
     found = []
     for f in model.fields(record):
+        if f.is_field_map:  # its fields are in the data: see mapped_fields_of
+            continue
         found.append(Field(
             f.column, logical_name(prefix, f.field) if f.is_custom else f.field,
             f.kind if f.kind in ("lookup", "state") else f.value, via=f.via, target=f.target,
             nav=f.nav, create_only=f.create_only, write=f.write, states=f.states,
             read_as=f.read_as))
     return tuple(found)
+
+
+def mapped_fields_of(model: Model, prefix: str, con: Any) -> tuple[Field, ...]:
+    """The custom columns the confirmed field map re-points, each a text field read
+    from its key of the field-map column (empty before the marts are built)."""
+    if con is None:
+        return ()
+    return tuple(Field(f.column, logical_name(prefix, name), f.value if f.value != "field_map"
+                       else "text", json_key=name)
+                 for f, name in mapped_fields(con, "dynamics") if f.model == model.name)
 
 
 def key_attribute(model: Model, prefix: str) -> str | None:
@@ -210,8 +223,10 @@ TABLES = (
 )
 
 
-def object_maps(prefix: str, batch_size: int | None = None) -> list[ObjectMap]:
-    """Every phase in load order, its fields read from the mart contracts."""
+def object_maps(prefix: str, batch_size: int | None = None, con: Any = None
+                ) -> list[ObjectMap]:
+    """Every phase in load order, its fields read from the mart contracts (and, with
+    the warehouse, the custom fields the confirmed field map re-points)."""
     declared = contracts("dynamics")
     maps = []
     for table in TABLES:
@@ -220,18 +235,25 @@ def object_maps(prefix: str, batch_size: int | None = None) -> list[ObjectMap]:
                           batch_size or settings.MAX_BULK_RECORDS, table.label)
         maps.append(ObjectMap(
             spec, table.logical, table.entity_set, table.primary_id, table.address,
-            fields_of(model, prefix), key_attribute=key_attribute(model, prefix),
+            fields_of(model, prefix) + mapped_fields_of(model, prefix, con),
+            key_attribute=key_attribute(model, prefix),
             bulk=table.logical in settings.BULK_MESSAGE_TABLES,
             update_only=table.update_only, adopt_by_name=table.adopt_by_name,
             heavy=table.heavy, extra_read=table.extra_read))
     return maps
 
 
-def custom_columns(prefix: str) -> list[tuple[str, DestinationField]]:
-    """(table logical name, field) of every custom column the marts fill."""
+def custom_columns(prefix: str, con: Any = None) -> list[tuple[str, DestinationField]]:
+    """(table logical name, field) of every custom column the marts fill: those
+    the contracts name, and (`con`: the marts built) those the field map re-points."""
     declared = contracts("dynamics")
-    return [(table.logical, f) for table in TABLES for f in declared[table.mart].fields()
-            if f.is_custom]
+    tables = {table.mart: table.logical for table in TABLES}
+    found = [(table.logical, f) for table in TABLES for f in declared[table.mart].fields()
+             if f.is_custom and not f.is_field_map]
+    if con is not None:
+        found += [(tables[f.model], replace(f, field=name))
+                  for f, name in mapped_fields(con, "dynamics")]
+    return found
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -68,7 +69,10 @@ class Targets:
 
 
 def field_value(f: Field, row: dict[str, Any]) -> Any:
-    return row.get(f.column)
+    value = row.get(f.column)
+    if f.json_key is None:
+        return value
+    return json.loads(value).get(f.json_key) if value else None
 
 
 def state_pair(f: Field, row: dict[str, Any]) -> tuple[int, int] | None:

@@ -31,12 +31,13 @@ class CustomColumn:
         return f"{self.table}.{self.logical_name} ({self.attribute_type}{key})"
 
 
-def required_columns(prefix: str) -> list[CustomColumn]:
-    """Every custom column the mart contracts declare, once per table (contacts
-    and leads share theirs by name, not by table)."""
+def required_columns(prefix: str, con: duckdb.DuckDBPyConnection | None = None
+                     ) -> list[CustomColumn]:
+    """Every custom column the mart contracts declare and, once the marts are built
+    (`con`), those the confirmed field map re-points; once per table."""
     found = {(table, logical_name(prefix, f.field)): CustomColumn(
         table, logical_name(prefix, f.field), str(f.type or "String"), f.key)
-        for table, f in custom_columns(prefix)}
+        for table, f in custom_columns(prefix, con)}
     return list(found.values())
 
 
@@ -103,16 +104,20 @@ def store_users(client: DataverseClient, con: duckdb.DuckDBPyConnection,
     })
 
 
-def missing_columns(client: DataverseClient, prefix: str) -> list[CustomColumn]:
-    tables = sorted({c.table for c in required_columns(prefix)})
-    return [column for column, _ in column_problems(read_environment(client, tables), prefix)]
+def missing_columns(client: DataverseClient, prefix: str,
+                    con: duckdb.DuckDBPyConnection | None = None) -> list[CustomColumn]:
+    tables = sorted({c.table for c in required_columns(prefix, con)})
+    return [column for column, _ in column_problems(read_environment(client, tables), prefix,
+                                                    con)]
 
 
-def column_problems(environment: Environment, prefix: str) -> list[tuple[CustomColumn, str]]:
+def column_problems(environment: Environment, prefix: str,
+                    con: duckdb.DuckDBPyConnection | None = None
+                    ) -> list[tuple[CustomColumn, str]]:
     """Custom columns (and alternate keys) that are missing or not usable yet,
     with what is wrong: "missing", "no key" or the key's index status."""
     problems = []
-    for column in required_columns(prefix):
+    for column in required_columns(prefix, con):
         names, keys = environment.metadata[column.table]
         if column.logical_name not in names:
             problems.append((column, "missing"))
@@ -127,9 +132,10 @@ def check(client: DataverseClient, con: duckdb.DuckDBPyConnection
           ) -> tuple[list[str], Environment]:
     """Store the users; the sentences an admin acts on, and what was read."""
     prefix = client.config.publisher_prefix
-    environment = read_environment(client, sorted({c.table for c in required_columns(prefix)}))
+    environment = read_environment(client, sorted({c.table for c in required_columns(prefix,
+                                                                                      con)}))
     store_users(client, con, environment.users)
-    problems = column_problems(environment, prefix)
+    problems = column_problems(environment, prefix, con)
     missing = [column for column, what in problems if what in ("missing", "no key")]
     pending = [(column, what) for column, what in problems if what not in ("missing", "no key")]
     sentences = []

@@ -85,7 +85,8 @@ class DynamicsWriter(Writer):
         takes); `files_dir`: the workspace's files (default: beside the DuckDB file)."""
         self.client = client
         self.con = con
-        self.maps = {m.name: m for m in object_maps(client.config.publisher_prefix, batch_size)}
+        self.maps = {m.name: m for m in object_maps(client.config.publisher_prefix, batch_size,
+                                                    con)}
         self._account: str | None = None
         self.reader = Reader(client)
         self.sender = Sender(client)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
@@ -45,6 +46,11 @@ class Shape:
 
     def written(self) -> tuple[DestinationField, ...]:
         return tuple(f for f in self.fields if f.write)
+
+    @property
+    def field_map(self) -> DestinationField | None:
+        """The column carrying the custom fields the confirmed field map re-points."""
+        return next((f for f in self.fields if f.is_field_map), None)
 
     @property
     def parent_field(self) -> DestinationField | None:
@@ -138,6 +144,9 @@ def from_row(obj: str, row: dict[str, Any], resolve: Resolver) -> dict[str, Any]
     flat: dict[str, Any] = {}
     for f in layout.written():
         value = row.get(f.column)
+        if f.is_field_map:  # {destination field: value}, each a custom field of its own
+            flat.update(json.loads(value) if value else {})
+            continue
         if f.kind == "lookup":
             found = resolve(f, value) if value is not None else None
             if isinstance(found, dict):
@@ -176,7 +185,11 @@ def flat_record(obj: str, record: dict[str, Any], extra: tuple[str, ...] = ()
     layout = shape(obj)
     custom = dict(record.get("custom_field") or {})
     flat: dict[str, Any] = {}
+    named = {f.field for f in layout.fields if f.is_custom and not f.is_field_map}
     for f in layout.fields:
+        if f.is_field_map:  # every other custom field the record holds
+            flat.update({k: v for k, v in custom.items() if k not in named})
+            continue
         if f.is_custom:
             value = custom.get(f.field)
         elif f.within:
@@ -214,8 +227,12 @@ def envelope(obj: str, flat: dict[str, Any], *, clear: bool = False) -> dict[str
         if layout.lines is not None and name == layout.lines.field:
             body[name] = [{k: to_api(_line_kind(layout.lines, k), v) for k, v in item.items()}
                           for item in value or []]
-        elif f is None:  # a field the writer resolved itself (e.g. the stage's pipeline)
+        elif f is None and name in layout.resolved_extras:  # e.g. the stage's pipeline
             body[name] = value if value is None else int(value)
+        elif f is None and layout.field_map is not None:  # a re-pointed custom field
+            custom[name] = value
+        elif f is None:
+            raise ValueError(f"{obj}: {name!r} is no field of the contract")
         elif f.is_custom:
             custom[f.field] = value
         elif f.within:

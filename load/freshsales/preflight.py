@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from load.contract import contracts
+from load.contract import contracts, mapped_fields
 from load.freshsales import objects
 from load.freshsales.client import FreshsalesClient
 from load.meta import store_table
@@ -37,15 +37,20 @@ def store_users(client: FreshsalesClient, con: duckdb.DuckDBPyConnection) -> int
     })
 
 
-def required_fields() -> list[CustomField]:
-    """Every custom field the marts' contracts declare: known before any data is
-    extracted, so the schema can be set up first (as the brief promises)."""
+def required_fields(con: duckdb.DuckDBPyConnection | None = None) -> list[CustomField]:
+    """Every custom field the marts' contracts declare (known before any data is
+    extracted, so the schema can be set up first, as the brief promises), and,
+    once the marts are built (`con`), those the confirmed field map re-points."""
     declared = contracts("freshsales")
+    entities = {model: entity for entity, model in objects.MODELS.items()}
     found = []
     for entity, model in objects.MODELS.items():
         for f in declared[model].fields():
-            if f.is_custom:
+            if f.is_custom and not f.is_field_map:
                 found.append(CustomField(entity, f.field, str(f.type or "text"), f.key))
+    if con is not None:
+        for f, name in mapped_fields(con, "freshsales", objects.SCHEMA):
+            found.append(CustomField(entities[f.model], name, str(f.type or "text"), False))
     return found
 
 
@@ -98,7 +103,7 @@ def preflight(client: FreshsalesClient, con: duckdb.DuckDBPyConnection) -> list[
         problems.append(f"{stale} owner ids in the marts are not users of this Freshsales "
                         "account (the marts were built before its users were read): run "
                         "`bizstim-migrate transform --to freshsales` again.")
-    missing = missing_fields(client, required_fields())
+    missing = missing_fields(client, required_fields(con))
     if not missing:
         return problems
     return problems + ["Create these custom fields in Freshsales (Admin Settings > Module customization) "

@@ -51,7 +51,9 @@ select
     rules.weekly_windows_text as cf_availability_windows,
     nullif(array_to_string(emails.shared_emails, ', '), '') as cf_shared_emails,
     nullif(array_to_string(phones.other_phones, ', '), '') as cf_other_phones,
-    cast(clients.custom_fields as varchar) as cf_bizstim_custom_fields
+    cast(clients.custom_fields as varchar) as cf_bizstim_custom_fields,
+    cast({{ custom_field_values('clients.custom_fields', 'contacts') }} as varchar)
+        as custom_field_values
 from clients
 left join phones on clients.client_id = phones.owner_id
 left join owners on clients.client_id = owners.client_id
