@@ -17,7 +17,7 @@ renamed as (
         {{ clean_text('state') }} as state,
         {{ clean_text('zipcode') }} as zipcode,
         {{ clean_text('country') }} as country,
-        -- phones as sent; normalised in stg_bizstim__phone_numbers
+        -- phones as sent; normalised in int_phone_numbers__parsed
         {{ clean_text('p_phone') }} as primary_phone_raw,
         {{ clean_text('s_phone') }} as secondary_phone_raw,
         {{ clean_text('text_phone') }} as mobile_phones_raw
