@@ -142,13 +142,15 @@ def run_extraction(
             for t in tables
         }
         report.warnings += _total_drift_warnings(con, extraction_id, report.stored)
-    report.warnings += [
-        f"{owner}: {s.vanished} record(s) vanished during the extraction (the list showed "
-        f"them, then {s.table} and the record itself answered 404): kept out of the "
-        "snapshot, with the reason and their last JSON in bizstim_raw._vanished_records"
-        for s in report.endpoints if s.vanished
-        for owner in [_vanishing_owner(s.table)]
-    ]
+        report.warnings += [
+            f"{table}: {n} record(s) vanished during the extraction (listed, then their own "
+            f"details and the record itself answered 404): kept out of the snapshot, with "
+            f"the reason and their last JSON in bizstim_raw.{settings.VANISHED_TABLE}"
+            for table, n in con.execute(
+                f"select object, count(*) from {RAW_SCHEMA}.{settings.VANISHED_TABLE} "
+                "where extraction_id = ? group by object order by object", [extraction_id]
+            ).fetchall()
+        ]
     report.warnings += [
         f"{s.table}: {s.malformed} record(s) were not records (no id, or not an object); "
         "they are kept with the reason in bizstim_raw._malformed_records"
@@ -243,11 +245,6 @@ def _extract_phase(pipeline, warehouse, client, executor, files, extraction_id, 
     for table, s in stats.items():
         observer.endpoint_finished(table, s)
     return list(stats.values())
-
-
-def _vanishing_owner(table: str) -> str:
-    return next((s.vanishes_with[0] for s in settings.SINGLE_READ_ENDPOINTS
-                 if s.table == table and s.vanishes_with), table)
 
 
 def _page_shift_message(plan: WorkPlan, rounds: int) -> str:

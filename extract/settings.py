@@ -97,11 +97,13 @@ class SingleReadEndpoint:
     # client); "bytes": the raw content of a file
     kind: str
     confidence: str
-    # (table, singular method) when this read is keyed by the id of a record of
-    # `table` (its own details): a 404 here is re-checked with GET
-    # {method}/{id}, and a 404 there means the record vanished during the
-    # extraction (it is then kept out of the snapshot), not a dangling reference
+    # (table, singular method) when this read is part of a record of `table`
+    # (its own details): a 404 here is re-checked with GET {method}/{id}, and
+    # a 404 there means the record vanished during the extraction (it is then
+    # kept out of the snapshot), not a dangling reference. The id is the ref,
+    # or the `owner` column `owner_of_ref` (SQL like referenced_by) gives it.
     vanishes_with: tuple[str, str] | None = None
+    owner_of_ref: str | None = None
 
 
 # Extraction order (brief): service groups → services → users and staff →
@@ -164,6 +166,11 @@ SINGLE_READ_ENDPOINTS: tuple[SingleReadEndpoint, ...] = (
         ("client_files",),
         "bytes",
         "design",
+        # a file's bytes are part of its client: a client deleted after its
+        # files were listed takes them with it
+        vanishes_with=("clients", "client"),
+        owner_of_ref="select id as ref, trim(client_id) as owner from {raw}.client_files "
+                     "where _extraction_id = {x} and trim(coalesce(client_id, '')) <> ''",
     ),
 )
 
@@ -173,6 +180,16 @@ EXTRACTIONS_TABLE = "_extractions"
 RECORD_HASHES_TABLE = "_record_hashes"
 DELTA_TABLE = "_delta"
 VANISHED_TABLE = "_vanished_records"
+# Which `vanished` fetch-log rows name a record of which table (by their ref):
+# a client's own files answered 404 and so did the client, or the client was
+# re-checked after its file's bytes answered 404 (endpoint `client`); a file
+# whose bytes went with its client.
+VANISHED_REFS = {
+    "clients": ("client_files", "client"),
+    "client_files": ("client_file",),
+}
+# Records that go with a vanished parent: (column naming it, parent table).
+VANISHED_WITH_PARENT = {"client_files": ("client_id", "clients")}
 
 # The sessions list envelope carries the account time zone (documented).
 ENVELOPE_TIMEZONE_FIELD = "timezone"

@@ -85,20 +85,29 @@ def _set_aside_vanished(con: duckdb.DuckDBPyConnection, qt: str, table: str,
     their id answered 404, and so did the record: `vanished` rows in the fetch
     log) leave this extraction's snapshot: their last JSON and the reason go to
     `_vanished_records`, so they can neither load as live nor count as seen."""
-    methods = [s.method for s in settings.SINGLE_READ_ENDPOINTS
-               if s.vanishes_with is not None and s.vanishes_with[0] == table]
+    methods = settings.VANISHED_REFS.get(table, ())
     if not methods or settings.FETCH_LOG_TABLE not in existing_tables(con):
         return
     con.execute(f"delete from {RAW_SCHEMA}._vanished_records "
                 "where extraction_id = ? and object = ?", [extraction_id, table])
+    log = (f"from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} f where f._extraction_id = $x "
+           "and f.status = 'vanished' and f.endpoint in "
+           f"({', '.join(chr(39) + m + chr(39) for m in methods)})")
+    reason = f"(select min(f.message) {log} and f.ref = r.id)"
+    with_parent = ""
+    if table in settings.VANISHED_WITH_PARENT:
+        column, parent = settings.VANISHED_WITH_PARENT[table]
+        reason = (f"coalesce({reason}, '{parent} ' || r.{quote_identifier(column)} || "
+                  f"' vanished during the extraction, and this record with it')")
+        with_parent = (f" or r.{quote_identifier(column)} in (select id from "
+                       f"{RAW_SCHEMA}._vanished_records where extraction_id = $x "
+                       f"and object = '{parent}')")
     con.execute(
         f"""
         insert into {RAW_SCHEMA}._vanished_records
-        select $x, $t, r.id, f.message, to_json(r)
-        from {qt} r join {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} f
-          on f.ref = r.id and f._extraction_id = $x and f.status = 'vanished'
-         and f.endpoint in ({', '.join("'" + m + "'" for m in methods)})
-        where r._extraction_id = $x
+        select $x, $t, r.id, {reason}, to_json(r)
+        from {qt} r
+        where r._extraction_id = $x and (r.id in (select f.ref {log}){with_parent})
         """,
         {"x": extraction_id, "t": table},
     )

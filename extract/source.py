@@ -68,6 +68,8 @@ class WorkPlan:
     # says between which records (for the message if re-reading never ends)
     rereads: bool = False
     gaps: list[str] = field(default_factory=list)
+    # single reads: the record a ref belongs to, when it is not the ref itself
+    owners: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -274,11 +276,38 @@ def page_start(ref: str) -> int:
 
 class Vanished(Exception):
     """A record's own details answered 404 and so did the record itself: it
-    was deleted after its list page was read."""
+    was deleted after its list page was read. `owner` names it (method, id)
+    when it is not the ref (the client of a file whose bytes answered 404)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, owner: tuple[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.owner = owner
+
+
+def _recheck_owner(run: ExtractionRun, endpoint: settings.SingleReadEndpoint, ref: str,
+                   missing: NotFound, owners: dict[str, str], tally: RequestTally) -> NotFound:
+    """After a 404 on a record's own details, read the record itself: raise
+    Vanished when it is gone too; else answer the 404 to raise (a dangling
+    reference, as before)."""
+    if endpoint.vanishes_with is None:
+        return missing
+    owner, method = endpoint.vanishes_with
+    owner_id = owners.get(ref) if endpoint.owner_of_ref else ref
+    if not owner_id:
+        return missing
+    try:
+        run.client.get_json(f"{method}/{quote(owner_id, safe='')}", what=f"{method} {owner_id!r}",
+                            tally=tally)
+    except NotFound as again:
+        named = f"{owner} {owner_id}" + (f" (of {endpoint.table} {ref})" if owner_id != ref else "")
+        raise Vanished(
+            f"{named} vanished during the extraction: {endpoint.method}/{ref} answered 404 "
+            f"({missing.message}) and so did {method}/{owner_id} ({again.message}) after the "
+            f"{owner} list had shown it",
+            owner=(method, owner_id) if owner_id != ref else None,
+        ) from None
+    return missing  # the record is there: its details are what is missing
 
 
 def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoint,
@@ -292,26 +321,19 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
         path = f"{endpoint.method}/{quote(ref, safe='')}"
         what = f"{endpoint.method} {ref!r}"
         if endpoint.kind == "bytes":
-            sha256, size, temp = run.client.download(path, what=what, tally=counter.tally,
-                                                    into_dir=run.files.incoming_dir)
+            try:
+                sha256, size, temp = run.client.download(path, what=what, tally=counter.tally,
+                                                        into_dir=run.files.incoming_dir)
+            except NotFound as missing:
+                raise _recheck_owner(run, endpoint, ref, missing, plan.owners,
+                                     counter.tally) from None
             stored = run.files.adopt(temp, sha256)
             return [{"id": ref, "sha256": sha256, "size": str(size), "path": stored}]
         try:
             envelope = run.client.get_json(path, what=what, tally=counter.tally)
         except NotFound as missing:
-            if endpoint.vanishes_with is None:
-                raise
-            owner, method = endpoint.vanishes_with
-            try:
-                run.client.get_json(f"{method}/{quote(ref, safe='')}", what=f"{method} {ref!r}",
-                                    tally=counter.tally)
-            except NotFound as again:
-                raise Vanished(
-                    f"{owner} {ref} vanished during the extraction: {endpoint.method}/{ref} "
-                    f"answered 404 ({missing.message}) and so did {method}/{ref} "
-                    f"({again.message}) after the {owner} list had shown it"
-                ) from None
-            raise missing  # the record is there: its details are what is missing
+            raise _recheck_owner(run, endpoint, ref, missing, plan.owners,
+                                 counter.tally) from None
         body = envelope.get("response")
         if endpoint.kind == "records":
             rows = body if isinstance(body, list) else [body]
@@ -326,6 +348,9 @@ def single_read_resource(run: ExtractionRun, endpoint: settings.SingleReadEndpoi
             counter.vanished += 1
             batch.add([], _log_row(run, endpoint.method, ref, "vanished", 0,
                                    message=error.message))
+            if error.owner is not None:
+                batch.add([], _log_row(run, error.owner[0], error.owner[1], "vanished", 0,
+                                       message=error.message))
             continue
         if isinstance(error, NotFound):
             # a dangling reference: logged, so staging can quarantine its owner

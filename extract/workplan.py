@@ -139,4 +139,10 @@ def single_read_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.SingleRe
         refs = [r[0] for r in con.execute(query, [extraction_id, endpoint.method]).fetchall()]
     else:
         refs = [r[0] for r in con.execute(f"{referenced} order by ref").fetchall()]
-    return WorkPlan(refs=refs) if refs else None
+    if not refs:
+        return None
+    owners = {}
+    if endpoint.owner_of_ref:
+        sql = endpoint.owner_of_ref.format(raw=RAW_SCHEMA, x=int(extraction_id))
+        owners = dict(con.execute(f"select ref, owner from ({sql})").fetchall())
+    return WorkPlan(refs=refs, owners=owners)

@@ -159,3 +159,26 @@ def test_a_client_deleted_during_the_cutover_delta_is_vanished_in_the_delta(
     assert {r["id"] for r in raw_rows(workspace, "clients")} == live_ids(sb, "clients")
     files = {f["id"] for f in raw_rows(workspace, "client_files")}
     assert files == live_ids(sb, "client_files")
+
+
+def test_a_client_deleted_after_its_files_were_listed_takes_them_out_with_it(
+        bizstim_sandbox, workspace):
+    sb = bizstim_sandbox
+    gone = a_client_with_files(sb)
+    files = {f["id"] for f in sandbox_records(sb.url, "client_files") if f["client_id"] == gone}
+    # the client and its file list are read; then the client is deleted, before
+    # the extraction reads the files' bytes (which now answer 404)
+    sb.set_live_edits([{"object": "clients", "after_path": f"client_files/{gone}",
+                        "delete_ids": [gone]}])
+    result = run_cli(["extract"], workspace, bizstim_env(sb))
+    assert result.returncode == 0, result.output
+    assert fired(sb)[0] == [gone]
+    assert {r["id"] for r in raw_rows(workspace, "clients")} == live_ids(sb, "clients")
+    assert {r["id"] for r in raw_rows(workspace, "client_files")} == live_ids(sb, "client_files")
+    vanished = query(workspace, "select object, id from bizstim_raw._vanished_records "
+                                "where extraction_id = 1")
+    assert sorted(vanished) == sorted([("client_files", i) for i in files] + [("clients", gone)])
+    # not a dangling reference for staging to quarantine: it is gone
+    assert not query(workspace, "select ref from bizstim_raw._fetch_log "
+                                "where status = 'not_found' and endpoint = 'client_file'")
+    assert "vanished during the extraction" in " ".join(result.stdout.split())

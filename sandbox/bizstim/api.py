@@ -105,12 +105,17 @@ class BizstimApi:
         if method in settings.LIST_METHODS:
             return self._list(method, params)
         if method in settings.SINGLE_METHODS:
-            return self._single(settings.SINGLE_METHODS[method], params)
-        if method == settings.CLIENT_FILES_METHOD:
-            return self._client_files(params)
-        if method == settings.CLIENT_FILE_METHOD:
-            return self._client_file(params)
-        return failure(settings.STATUS_NOT_FOUND, settings.MESSAGE_UNKNOWN_METHOD)
+            response = self._single(settings.SINGLE_METHODS[method], params)
+        elif method == settings.CLIENT_FILES_METHOD:
+            response = self._client_files(params)
+        elif method == settings.CLIENT_FILE_METHOD:
+            response = self._client_file(params)
+        else:
+            return failure(settings.STATUS_NOT_FOUND, settings.MESSAGE_UNKNOWN_METHOD)
+        if self.live_edits is not None and response.status == 200:
+            # people working in the account: edits cued on this read (live_edits.py)
+            self.live_edits.read_served(self.live, "/".join([method, *params]))
+        return response
 
     def _list(self, method: str, params: list[str]) -> Response:
         page_max = settings.PAGE_MAX_BY_METHOD.get(method, settings.PAGE_MAX_DEFAULT)

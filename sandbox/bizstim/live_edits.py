@@ -12,6 +12,9 @@ Settings of an edit:
 - `object`: the object whose list page fires it (and whose records it edits);
 - `after_start`: the offset of the page (as requested) that fires it; None:
   every page of the object;
+- `after_path`: instead of a list page, the single read at this API path
+  (`client_files/17`, `availability/4`) fires it, once it has answered 200
+  (e.g. a client deleted after its files were listed, before their bytes);
 - `after_pages`: fire only from the N-th page of the object served since the
   edit was armed (1: the first), whatever its offset (with one request in
   flight, "after page 2" whatever the page size the reader chose);
@@ -44,6 +47,7 @@ from sandbox.bizstim.touch import touch
 class LiveEdit:
     object: str
     after_start: int | None = None
+    after_path: str | None = None
     after_pages: int | None = None
     delete_ids: tuple[str, ...] = ()
     delete_offsets: tuple[int, ...] = ()
@@ -104,7 +108,7 @@ class LiveEdits:
         with self._lock:
             due = []
             for edit in self.armed:
-                if edit.object != obj:
+                if edit.object != obj or edit.after_path is not None:
                     continue
                 edit.served += 1
                 if edit.after_start is not None and int(edit.after_start) != start:
@@ -112,14 +116,27 @@ class LiveEdits:
                 if edit.after_pages is not None and edit.served < int(edit.after_pages):
                     continue
                 due.append(edit)
-            for edit in due:
-                self.fired.append(_apply(live, edit, start))
-                edit.times -= 1
-                if edit.times <= 0:
-                    self.armed.remove(edit)
+            self._fire(live, due, start)
+
+    def read_served(self, live: LiveTenant, path: str) -> None:
+        """Fire the edits armed for this single read (`method/param`, answered 200)."""
+        if not self.armed:
+            return
+        with self._lock:
+            self._fire(live, [e for e in self.armed if e.after_path == path], None)
+
+    def _fire(self, live: LiveTenant, due: list[LiveEdit], start: int | None) -> None:
+        for edit in due:
+            fired = _apply(live, edit, start)
+            if edit.after_path is not None:
+                fired["after_path"] = edit.after_path
+            self.fired.append(fired)
+            edit.times -= 1
+            if edit.times <= 0:
+                self.armed.remove(edit)
 
 
-def _apply(live: LiveTenant, edit: LiveEdit, start: int) -> dict[str, Any]:
+def _apply(live: LiveTenant, edit: LiveEdit, start: int | None) -> dict[str, Any]:
     with live.edit_lock:
         doomed = list(edit.delete_ids)
         total = live.total(edit.object)
