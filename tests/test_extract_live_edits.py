@@ -65,6 +65,22 @@ def test_payments_deleted_on_page_one_after_it_was_read_lose_no_live_payment(
     assert payment_requests(workspace, 1) == 5
 
 
+def test_payments_recorded_while_the_list_is_paged_past_its_planned_end_are_read(
+        bizstim_sandbox, workspace):
+    # (the extraction before issue 18 read these too, planning from the largest
+    # total seen: this guards that the page chain still grows with the list)
+    sb = bizstim_sandbox
+    # 350 payments when the first page tells the total; 60 more are recorded
+    # right after it, so the list now runs past the pages planned from 350
+    sb.set_live_edits([{"object": "payments", "after_start": 0, "add": 60}])
+    result = run_cli(["extract"], workspace, bizstim_env(sb))
+    assert result.returncode == 0, result.output
+    assert len(fired(sb)[1]) == 60
+    assert assert_every_live_record_stored(workspace, sb, "payments") == set()
+    # the last planned page came back full, short of the total: one page more
+    assert payment_requests(workspace, 1) == 5
+
+
 def test_payments_deleted_while_the_cutover_delta_pages_are_no_vanished_records_in_the_delta(
         bizstim_sandbox, workspace):
     sb = bizstim_sandbox
