@@ -52,6 +52,12 @@ FILE_CHUNK_BYTES = 1 << 20
 # live record can slide onto a page already read. Each page therefore starts
 # this many records before the previous one ended; consecutive pages must
 # share a record, else the older of the two is read again (workplan.py).
+# Design: the order is not documented but assumed stable between requests
+# (MySQL's primary key order; the sandbox serves ids in order): records may
+# come and go anywhere, but a record does not move past another. Under that
+# assumption a chain of pages that share records covers every record live for
+# the whole extraction; a record that moved (a list sorted by an edited
+# field) could still be missed, which a frozen cutover rules out.
 PAGE_OVERLAP_RECORDS = 1
 # Rounds of such re-reads one attempt makes for an object before it stops,
 # naming the records either side of the gap (a rerun resumes and re-reads);
