@@ -39,17 +39,16 @@ def list_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.ListEndpoint,
     """
     if settings.FETCH_LOG_TABLE not in existing_tables(con):
         return WorkPlan(refs=[], total=None)
-    has_ids = "ids" in _columns(con, settings.FETCH_LOG_TABLE)
+    log = f"{RAW_SCHEMA}.{settings.FETCH_LOG_TABLE}"
     rows = con.execute(
-        f"select ref, total, records, {'ids' if has_ids else 'null'}, fetched_at "
-        f"from {RAW_SCHEMA}.{settings.FETCH_LOG_TABLE} "
+        f"select ref, total, records, fetched_at from {log} "
         "where _extraction_id = ? and endpoint = ? and status = 'ok'",
         [extraction_id, endpoint.method],
     ).fetchall()
     if not rows:
         return WorkPlan(refs=[], total=None)
-    reads = [_PageRead(ref, page_start(ref), total or 0, records or 0, ids, str(fetched_at))
-             for ref, total, records, ids, fetched_at in rows]
+    reads = [_PageRead(ref, page_start(ref), total or 0, records or 0, str(fetched_at))
+             for ref, total, records, fetched_at in rows]
     total = max(r.total for r in reads)
     current: dict[int, _PageRead] = {}
     for read in sorted(reads, key=lambda r: (r.fetched_at, r.round)):
@@ -60,8 +59,18 @@ def list_plan(con: duckdb.DuckDBPyConnection, endpoint: settings.ListEndpoint,
     pending = [str(s) for s in reversed(planned) if s not in current]
     if pending:
         return WorkPlan(refs=pending, total=total)
-    if any(r.ids_json is None for r in current.values()):
+    # every planned page is in: read the ids of the pages that stand for them
+    if "ids" not in _columns(con, settings.FETCH_LOG_TABLE):
         return None  # pages logged before page ids were kept: nothing to compare
+    ids_of = dict(con.execute(
+        f"select ref, ids from {log} where _extraction_id = ? and endpoint = ? "
+        "and status = 'ok' and list_contains(?, ref)",
+        [extraction_id, endpoint.method, [r.ref for r in current.values()]],
+    ).fetchall())
+    if any(ids_of.get(r.ref) is None for r in current.values()):
+        return None
+    for read in current.values():
+        read.ids_json = ids_of[read.ref]
 
     chain = []
     start = 0
@@ -92,12 +101,12 @@ class _PageRead:
     start: int
     total: int
     records: int
-    ids_json: str | None
     fetched_at: str
+    ids_json: str | None = None  # read only once every planned page is in
 
     @cached_property
     def ids(self) -> list[str]:
-        """The page's ids as served (parsed only once every page is in)."""
+        """The page's ids in the order served."""
         return json.loads(self.ids_json or "[]")
 
     @property
