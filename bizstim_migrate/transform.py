@@ -19,6 +19,7 @@ from typing import Any
 
 from bizstim_migrate.workspace import WORKSPACE_ENV, Workspace
 from load import project_dir
+from load.gate import PREVIOUS_RESULTS  # the last build's results, during a run
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROFILES_DIR = REPO_ROOT
@@ -77,9 +78,21 @@ def run_dbt(workspace: Workspace, verb: str = "build", destination: str | None =
     build's run_results.json, which the load gate reads, stays as it is."""
     args = dbt_args(workspace, verb, destination, dbt_vars, extra, target)
     results_file = (target or target_dir(workspace)) / "run_results.json"
-    results_file.unlink(missing_ok=True)  # never read a previous build's results
+    # never read a previous build's results as this run's, but keep the last good
+    # ones until this run has written its own: a dbt that stops before running
+    # anything leaves the last build standing (and a killed one leaves them aside,
+    # which the load gate reads as an interrupted transform)
+    previous = results_file.with_name(PREVIOUS_RESULTS)
+    if results_file.exists():
+        results_file.replace(previous)
     env = {**os.environ, WORKSPACE_ENV: str(workspace.root)}
-    completed = subprocess.run([sys.executable, "-c", DBT_ENTRY, *args], env=env)
+    try:
+        completed = subprocess.run([sys.executable, "-c", DBT_ENTRY, *args], env=env)
+    finally:
+        if results_file.exists():
+            previous.unlink(missing_ok=True)
+        elif previous.exists():
+            previous.replace(results_file)
     outcome = DbtOutcome(success=completed.returncode == 0, command=["dbt", *args])
     if results_file.exists():
         outcome.run_results = results_file

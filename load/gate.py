@@ -2,12 +2,18 @@
 the data as it is now.
 
 It reads dbt's `run_results.json` from the workspace: any error-severity
-test that failed, any model that errored, or a build older than the latest
-extraction (the marts would describe data that has changed) closes it.
+test that failed, any model that errored, a build older than the latest
+extraction (the marts would describe data that has changed), or a model whose
+SQL changed since the build (the marts would not be what the project says:
+stale) closes it. The last point compares each model file of the project
+(`BIZSTIM_MIGRATE_DBT_PROJECT`, else the shipped one) with the checksum the
+build's `manifest.json` holds for it: the sha256 dbt itself takes of the
+file's stripped text, so no `dbt parse` is needed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,10 +21,14 @@ from pathlib import Path
 import duckdb
 
 FAILED_STATUSES = ("error", "fail", "runtime error")
+PREVIOUS_RESULTS = "run_results.previous.json"  # set aside while a transform runs
 
 
 def gate_problems(run_results: Path, con: duckdb.DuckDBPyConnection,
                   destination: str | None = None) -> list[str]:
+    if not run_results.exists() and run_results.with_name(PREVIOUS_RESULTS).exists():
+        return ["The last transform did not finish (it was stopped or killed): run "
+                "`bizstim-migrate transform --to <destination>` again."]
     if not run_results.exists():
         return ["No dbt build has run in this workspace: run `bizstim-migrate transform "
                 "--to <destination>` first (it builds the marts and runs every gate)."]
@@ -44,7 +54,68 @@ def gate_problems(run_results: Path, con: duckdb.DuckDBPyConnection,
     if built_at and extracted_at and built_at < extracted_at:
         problems.append("The marts are older than the latest extraction: run `bizstim-migrate "
                         "transform` again so the gate checks the data you are about to load.")
+    changed = changed_models(run_results.with_name("manifest.json"))
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5
+                                          else "")
+        problems.append("A model changed since the last build: run `bizstim-migrate "
+                        f"transform` so the marts are what the project says ({shown}).")
     return problems
+
+
+MODEL_SUFFIXES = (".sql", ".py")
+
+
+def changed_models(manifest_path: Path, project: Path | None = None) -> list[str]:
+    """The project's model files (relative paths) that differ from the build's
+    manifest: edited, added or removed since. Empty when there is no manifest
+    (a build that never parsed: the other checks speak)."""
+    from load.contract import project_dir
+
+    if not manifest_path.exists():
+        return []
+    project = project or project_dir()
+    manifest = json.loads(manifest_path.read_text())
+    name = manifest.get("metadata", {}).get("project_name")
+    built: dict[str, str | None] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model" or node.get("package_name") != name:
+            continue
+        checksum = node.get("checksum") or {}
+        built[node["original_file_path"]] = (checksum.get("checksum")
+                                             if checksum.get("name") == "sha256" else None)
+    for versions in manifest.get("disabled", {}).values():
+        for node in versions:
+            if node.get("resource_type") == "model" and node.get("package_name") == name:
+                built.setdefault(node["original_file_path"], None)
+    changed = []
+    for relative, checksum in sorted(built.items()):
+        path = project / relative
+        if not path.exists():
+            changed.append(f"{relative} removed")
+        elif checksum is not None and _dbt_checksum(path) != checksum:
+            changed.append(relative)
+    for folder in _model_paths(project):
+        for path in sorted((project / folder).rglob("*")):
+            relative = path.relative_to(project).as_posix()
+            if path.suffix in MODEL_SUFFIXES and path.is_file() and relative not in built:
+                changed.append(f"{relative} added")
+    return changed
+
+
+def _dbt_checksum(path: Path) -> str:
+    """dbt's checksum of a model file: sha256 of its text, stripped."""
+    return hashlib.sha256(path.read_bytes().decode("utf-8").strip().encode("utf-8")).hexdigest()
+
+
+def _model_paths(project: Path) -> list[str]:
+    import yaml
+
+    try:
+        config = yaml.safe_load((project / "dbt_project.yml").read_text()) or {}
+    except OSError:
+        return []
+    return list(config.get("model-paths") or ["models"])
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -29,19 +29,21 @@ class ReportFiles:
 
 def generate_dbt_docs(workspace: Workspace, destination: str) -> Path | None:
     """dbt's static documentation site (one file). It reuses the last build's
-    manifest (no recompilation) and keeps that build's run_results.json, which
-    the load gate reads, as it was."""
+    manifest (no recompilation) and keeps that build's run_results.json and
+    manifest.json, which the load gate reads (results, model checksums), as
+    they were."""
     from bizstim_migrate.transform import run_dbt
 
     target = workspace.dbt_target
-    results = target / "run_results.json"
-    kept = results.read_bytes() if results.exists() else None
+    build_artifacts = [target / "run_results.json", target / "manifest.json"]
+    kept = {path: path.read_bytes() for path in build_artifacts if path.exists()}
     try:
         outcome = run_dbt(workspace, "docs generate", destination,
-                          extra=["--static", "--no-compile"] if kept else ["--static"])
+                          extra=["--static", "--no-compile"]
+                          if build_artifacts[0] in kept else ["--static"])
     finally:
-        if kept is not None:
-            results.write_bytes(kept)
+        for path, content in kept.items():
+            path.write_bytes(content)
     page = target / "static_index.html"
     return page if outcome.success and page.exists() else None
 
