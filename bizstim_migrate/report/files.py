@@ -4,9 +4,8 @@ Every CSV and Markdown table the tool writes goes through `write_csv` /
 `markdown_table`, and so through `safe_cell`: text that a spreadsheet would
 read as a formula (OWASP's CSV injection: a cell starting with `=`, `+`, `-`,
 `@`, a tab or a carriage return, or their full-width forms) is prefixed with
-a single quote, and the
-CSV field is quoted. The rule follows the column's type as the
-warehouse gives it: a number the tool computed (an amount, a count) arrives
+a single quote, and its CSV field is quoted. The rule follows the column's
+type as the warehouse gives it: a number the tool computed (an amount, a count) arrives
 as an int, float or Decimal and is written as the number it is, negative or
 not; text is text, so a Bizstim value "-5" or "+44 20 7946 0000" is shown as
 text too, never evaluated.
