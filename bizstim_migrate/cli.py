@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import re
 import signal
+import sys
 import threading
-from typing import Optional
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -18,7 +22,26 @@ from bizstim_migrate.workspace import Workspace
 from extract.errors import BizstimAuthError, BizstimError, BizstimPlanError, ConfigError
 from extract.pipeline import ExtractionReport
 
-app = typer.Typer(
+class _Typer(typer.Typer):
+    """The app, with one place that turns an operational mistake (the workspace
+    busy, the disk full, a workspace that cannot be written) into one sentence and
+    an exit code instead of a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - anything else is re-raised below
+            explained = explain(error)
+            if explained is None:
+                raise
+            sentence, code = explained
+            from rich.markup import escape
+
+            err_console.print(f"[bold red]error:[/] {escape(sentence)}")
+            sys.exit(code)
+
+
+app = _Typer(
     help="Migrate a Bizstim account to Freshsales or Dynamics 365 Sales.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -44,6 +67,73 @@ err_console = Console(stderr=True)
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_ACCESS = 3
+EXIT_BUSY = 4      # another command holds the workspace: nothing was touched
+EXIT_STORAGE = 5   # the disk is full or the workspace cannot be written
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+DUCKDB_LOCK = re.compile(r"Could not set lock on file .*?Conflicting lock is held in .*?"
+                         r"\(PID (\d+)\)", re.S)
+
+
+def _causes(error: BaseException):
+    """The error and what caused it (a library may wrap the OSError)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _workspace_root() -> Path:
+    return Workspace.resolve(None).root  # the CLI callback exported the chosen one
+
+
+def _inside_workspace(filename: Any) -> bool:
+    if not filename:
+        return False
+    try:
+        return Path(os.fsdecode(filename)).resolve().is_relative_to(_workspace_root())
+    except (OSError, ValueError):
+        return False
+
+
+def explain(error: BaseException) -> tuple[str, int] | None:
+    """One sentence naming the cause and the fix, and the exit code; None for an
+    error that is not an operational mistake (a bug shows its traceback)."""
+    import duckdb
+
+    from bizstim_migrate.lock import WorkspaceBusy
+
+    resume = "then run the same command again: it resumes where it stopped."
+    for cause in _causes(error):
+        if isinstance(cause, WorkspaceBusy):
+            return f"{cause}.", EXIT_BUSY
+        if isinstance(cause, OSError) and cause.errno in DISK_FULL:
+            where = f" (writing {cause.filename})" if cause.filename else ""
+            return (f"the disk holding the workspace is full{where}: free some space, or "
+                    f"move the workspace with --workspace, {resume}", EXIT_STORAGE)
+        if isinstance(cause, OSError) and cause.errno in NOT_WRITABLE and (
+                cause.errno == errno.EROFS or _inside_workspace(cause.filename)):
+            where = f" ({cause.filename})" if cause.filename else ""
+            return (f"the workspace {_workspace_root()} cannot be written{where}: "
+                    f"{cause.strerror or 'read-only'}; make it writable, or choose another "
+                    f"with --workspace, {resume}", EXIT_STORAGE)
+        if isinstance(cause, duckdb.Error):
+            message = str(cause)
+            held = DUCKDB_LOCK.search(message)
+            if held:
+                return (f"another process (pid {held.group(1)}) has the warehouse open; "
+                        "wait for it or stop it, then run the same command again.", EXIT_BUSY)
+            if "No space left on device" in message or "Disk quota exceeded" in message:
+                return ("the disk holding the workspace is full (the warehouse could not be "
+                        f"written): free some space, or move the workspace with --workspace, "
+                        f"{resume}", EXIT_STORAGE)
+            if "Read-only file system" in message or "Permission denied" in message:
+                return (f"the workspace {_workspace_root()} cannot be written (the warehouse "
+                        "could not be opened for writing); make it writable, or choose another "
+                        f"with --workspace, {resume}", EXIT_STORAGE)
+    return None
 
 
 @app.callback()
@@ -60,6 +150,7 @@ def main(
     # dlt is chatty about arrow schema hints it reconciles on its own
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO" if verbose else "ERROR")
     ctx.obj = Workspace.resolve(workspace).ensure()
+    steps.note = lambda sentence: err_console.print(f"[yellow]note:[/] {sentence}.")
 
 
 def _fail(error: BizstimError) -> None:

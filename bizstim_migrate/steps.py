@@ -5,23 +5,51 @@ Each step takes the workspace (and the destination), returns what happened,
 and raises what stops it: `extract.errors.BizstimError` for the source,
 `load.DestinationError` (the run stops cleanly and resumes), and
 `load.DestinationConfigError` / `load.LoadRefused` / `StepRefused` (something
-to fix first; the message says what).
+to fix first; the message says what), and `WorkspaceBusy` (another command holds
+the workspace).
+
+The steps that write the warehouse, the ledger or dbt's artifacts hold the
+workspace lock (`bizstim_migrate/lock.py`) while they run; DuckDB lets no other
+process open the warehouse, even to read, while one writes it, so verify and
+report hold it too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from bizstim_migrate.lock import WorkspaceBusy, workspace_lock
 from bizstim_migrate.workspace import Workspace
+
+__all__ = ["StepRefused", "WorkspaceBusy"]
+
+log = logging.getLogger(__name__)
 
 
 class StepRefused(Exception):
     """The step cannot start; the message says why and what to do."""
+
+
+def note(sentence: str) -> None:
+    """Something a person should know that does not stop the step (the CLI
+    replaces this to print it)."""
+    log.warning(sentence)
+
+
+@contextlib.contextmanager
+def holding(workspace: Workspace, command: str) -> Iterator[None]:
+    """The workspace, for this command alone (WorkspaceBusy otherwise)."""
+    notes: list[str] = []
+    with workspace_lock(workspace.root, command, notes):
+        for sentence in notes:
+            note(sentence)
+        yield
 
 
 # --- source --------------------------------------------------------------------------------
@@ -32,9 +60,11 @@ def extract(workspace: Workspace, kind: str, observer: Any = None, **config_over
     from extract.pipeline import run_extraction
 
     config = resolve_client_config(**config_overrides)
-    return run_extraction(warehouse=workspace.warehouse, files_dir=workspace.files_dir,
-                          pipelines_dir=workspace.pipelines_dir, config=config, kind=kind,
-                          observer=observer, checkpoint_seconds=resolve_checkpoint_seconds())
+    with holding(workspace, "extract"):
+        return run_extraction(warehouse=workspace.warehouse, files_dir=workspace.files_dir,
+                              pipelines_dir=workspace.pipelines_dir, config=config, kind=kind,
+                              observer=observer,
+                              checkpoint_seconds=resolve_checkpoint_seconds())
 
 
 @dataclass
@@ -72,8 +102,9 @@ def transform(workspace: Workspace, destination: str, dbt_vars: dict | None = No
     from bizstim_migrate.mapping import dbt_vars as confirmed_map_vars
     from bizstim_migrate.transform import run_dbt
 
-    merged = {**confirmed_map_vars(workspace, destination), **(dbt_vars or {})}
-    return run_dbt(workspace, "build", destination=destination, dbt_vars=merged)
+    with holding(workspace, "transform"):
+        merged = {**confirmed_map_vars(workspace, destination), **(dbt_vars or {})}
+        return run_dbt(workspace, "build", destination=destination, dbt_vars=merged)
 
 
 # --- destination ---------------------------------------------------------------------------
@@ -95,7 +126,8 @@ def destination_writer(workspace: Workspace, destination: str) -> Iterator[tuple
 def preflight(workspace: Workspace, destination: str) -> list[str]:
     """Credentials, the destination's users (for owners in dbt), and what an admin
     must create first: each problem a sentence; empty when ready."""
-    with destination_writer(workspace, destination) as (_, writer):
+    with holding(workspace, "preflight"), \
+            destination_writer(workspace, destination) as (_, writer):
         return writer.preflight()
 
 
@@ -116,17 +148,18 @@ def load(workspace: Workspace, destination: str, observer: Any = None, *,
     from load import Runner, gate_problems
 
     run_results = workspace.dbt_target / "run_results.json"
-    with destination_writer(workspace, destination) as (con, writer):
-        runner = Runner(con, writer, observer,
-                        gate=lambda: map_problems(workspace, destination, con=con)
-                        + gate_problems(run_results, con, destination))
-        report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed)
-        sent = writer.requests_sent
-    outcome = LoadOutcome(report, sent)
-    if not dry_run and report.mode in ("full", "delta"):
-        from bizstim_migrate.report import write_deliverables
+    with holding(workspace, "load"):
+        with destination_writer(workspace, destination) as (con, writer):
+            runner = Runner(con, writer, observer,
+                            gate=lambda: map_problems(workspace, destination, con=con)
+                            + gate_problems(run_results, con, destination))
+            report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed)
+            sent = writer.requests_sent
+        outcome = LoadOutcome(report, sent)
+        if not dry_run and report.mode in ("full", "delta"):
+            from bizstim_migrate.report import write_deliverables
 
-        outcome.deliverables = list(write_deliverables(workspace, destination))
+            outcome.deliverables = list(write_deliverables(workspace, destination))
     return outcome
 
 
@@ -134,7 +167,8 @@ def verify(workspace: Workspace, destination: str, sample: int = 50, seed: int |
     """A random sample per object read back and compared field by field."""
     from load import Runner
 
-    with destination_writer(workspace, destination) as (con, writer):
+    with holding(workspace, "verify"), \
+            destination_writer(workspace, destination) as (con, writer):
         return Runner(con, writer).verify(sample=sample, seed=seed)
 
 
@@ -144,12 +178,13 @@ def rollback(workspace: Workspace, run_id: str):
 
     from load import Ledger, Runner
 
-    with duckdb.connect(str(workspace.warehouse)) as probe:
-        run = Ledger(probe).run(run_id)
-    if run is None:
-        raise StepRefused(f"no run {run_id!r} in the ledger.")
-    with destination_writer(workspace, run["destination"]) as (con, writer):
-        return Runner(con, writer).rollback(run_id)
+    with holding(workspace, "rollback"):
+        with duckdb.connect(str(workspace.warehouse)) as probe:
+            run = Ledger(probe).run(run_id)
+        if run is None:
+            raise StepRefused(f"no run {run_id!r} in the ledger.")
+        with destination_writer(workspace, run["destination"]) as (con, writer):
+            return Runner(con, writer).rollback(run_id)
 
 
 def report(workspace: Workspace, destination: str, run_id: str | None = None,
@@ -157,7 +192,8 @@ def report(workspace: Workspace, destination: str, run_id: str | None = None,
     """The migration report (HTML, CSV and Markdown, the deliverables, dbt docs)."""
     from bizstim_migrate.report import build_report
 
-    return build_report(workspace, destination, run_id, dbt_docs=dbt_docs)
+    with holding(workspace, "report"):
+        return build_report(workspace, destination, run_id, dbt_docs=dbt_docs)
 
 
 def admin_set_up(workspace: Workspace, destination: str,
@@ -169,9 +205,9 @@ def admin_set_up(workspace: Workspace, destination: str,
     from bizstim_migrate.sandbox_admin import set_up_dynamics, set_up_freshsales
 
     env = os.environ if env is None else env
-    if destination == "dynamics":
-        return set_up_dynamics(env)
+    set_up = set_up_dynamics if destination == "dynamics" else set_up_freshsales
     if not workspace.warehouse.exists():
-        return set_up_freshsales(env)
+        return set_up(env)
+    # the marts, once built, name the categories and the re-pointed custom fields
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        return set_up_freshsales(env, con)
+        return set_up(env, con)
