@@ -119,6 +119,9 @@ def differences_table(report: VerifyReport, limit: int = 20) -> Table:
 
 
 def rollback_lines(report: RollbackReport) -> list[str]:
+    if report.nothing_to_undo:
+        return [f"Nothing to undo: run {report.rolled_back} was rolled back already "
+                f"(rollback run {report.run_id})."]
     lines = [f"Rolled back run {report.rolled_back} (rollback run {report.run_id}): "
              f"{report.deleted} created records deleted, {report.restored} updated records "
              "restored."]

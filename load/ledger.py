@@ -206,6 +206,13 @@ class Ledger:
         )
         return run_id
 
+    def rolled_back_by(self, run_id: str) -> str | None:
+        """The rollback run that undid `run_id` to its end, if one did."""
+        row = self.con.execute(
+            f"select run_id from {SCHEMA}.runs where mode = 'rollback' and rollback_of = ? "
+            "and status = 'succeeded' order by started_at desc limit 1", [run_id]).fetchone()
+        return row[0] if row else None
+
     def active_account(self, destination: str) -> str | None:
         """The account this workspace's loads of the destination go to (None: none
         bound yet)."""

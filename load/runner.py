@@ -71,6 +71,7 @@ class RollbackReport:
     restored: int = 0
     edited_since: list[dict[str, Any]] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
+    nothing_to_undo: bool = False  # an earlier rollback (run_id) already undid it
 
 
 @dataclass
@@ -421,8 +422,24 @@ class Runner:
             raise LoadRefused(f"Run {run_id} wrote to the {self.destination} account "
                               f"{run['account']}, but the credentials now point at {account}: "
                               "point them back at that account to undo it.")
+        done = self.ledger.rolled_back_by(run_id)
+        if done is not None:
+            return RollbackReport(run_id=done, rolled_back=run_id, nothing_to_undo=True)
         undo = self.ledger.start_run(self.destination, "rollback", rollback_of=run_id,
                                      account=run.get("account") or account)
+        try:
+            report = self._undo(run, undo)
+        except BaseException as error:
+            # killed or stopped mid-way: say so; running it again finishes the job
+            self.ledger.finish_run(undo, "interrupted", message=type(error).__name__)
+            raise
+        self.ledger.finish_run(undo, "failed" if report.mismatches else "succeeded",
+                               {"deleted": report.deleted, "restored": report.restored,
+                                "edited_since": len(report.edited_since)})
+        return report
+
+    def _undo(self, run: dict[str, Any], undo: str) -> RollbackReport:
+        run_id = run["run_id"]
         report = RollbackReport(run_id=undo, rolled_back=run_id)
         touched: list[tuple[ObjectSpec, dict[str, Any]]] = []
         by_object: dict[str, list[dict[str, Any]]] = {}
@@ -468,9 +485,6 @@ class Runner:
                 touched.append((spec, rec))
             self.ledger.record(undo, spec.name, results)
         report.mismatches += self._check_rolled_back(touched)
-        self.ledger.finish_run(undo, "failed" if report.mismatches else "succeeded",
-                               {"deleted": report.deleted, "restored": report.restored,
-                                "edited_since": len(report.edited_since)})
         return report
 
     def _restore(self, spec: ObjectSpec, rec: dict[str, Any], report: RollbackReport,

@@ -233,3 +233,29 @@ def test_an_account_without_bulk_destroy_is_rolled_back_a_record_at_a_time(migra
         report = Runner(con, writer).rollback(run)
     assert report.mismatches == [] and report.deleted > 800
     assert all(not m.records(obj) for obj in OBJECTS)
+
+
+def test_a_key_revoked_mid_load_stops_the_run_without_failing_records(migration):
+    """The customer's admin revokes the API key while the load runs: the run stops
+    with one sentence about the key, no record is marked failed for it, and once
+    the key works again the same command finishes the load exactly."""
+    m = migration
+    process = start_cli(["load", "--to", "freshsales"], m.workspace, m.env)
+    deadline = time.monotonic() + 120
+    while not m.records("contacts") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    key = m.fs._api._key
+    m.fs._api._key = b"revoked-by-the-admin"  # the account refuses the key from now on
+    try:
+        out, err = process.communicate(timeout=300)
+    finally:
+        m.fs._api._key = key
+    assert process.returncode == 1
+    said = out + err
+    assert ("refused the API key" in said or "HTTP 401" in said) and "Traceback" not in said
+    assert "run the same command again to resume" in said
+    assert m.ledger("select count(*) from ledger.records where action = 'failed'") == [(0,)]
+    m.cli("load", "--to", "freshsales")
+    assert_destination_matches_marts(m)
+    assert m.ledger("select count(*) from ledger.records where action in ('failed', 'skipped')"
+                    ) == [(0,)]

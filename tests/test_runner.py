@@ -233,3 +233,25 @@ def test_the_gate_refuses_to_write(con):
     with pytest.raises(LoadRefused, match="dbt fail"):
         Runner(con, writer, gate=lambda: ["dbt fail: test.unique_contacts"]).load()
     assert writer.writes == 0
+
+
+def test_a_rollback_killed_mid_way_says_so_and_a_second_one_finishes_then_nothing_is_left(con):
+    writer = MemoryWriter()
+    run = Runner(con, writer).load().run_id
+    delete = writer.delete
+
+    def killed(spec, destination_id):
+        raise Crash("killed during the rollback's deletes")
+
+    writer.delete = killed
+    with pytest.raises(Crash):
+        Runner(con, writer).rollback(run)
+    assert con.execute("select status from ledger.runs where mode = 'rollback'"
+                       ).fetchall() == [("interrupted",)]
+    writer.delete = delete
+    done = Runner(con, writer).rollback(run)
+    assert done.mismatches == [] and writer.store == {"groups": {}, "people": {}}
+    again = Runner(con, writer).rollback(run)
+    assert again.nothing_to_undo and again.run_id == done.run_id
+    assert con.execute("select count(*) from ledger.runs where mode = 'rollback'"
+                       ).fetchone() == (2,)

@@ -25,7 +25,7 @@ from load.freshsales.attached import AttachedRecords
 from load.freshsales.categories import CategoryChoices
 from load.freshsales.client import FreshsalesClient
 from load.freshsales.rows import RowShaper
-from load.http import AmbiguousWrite, ApiError, GaveUp
+from load.errors import AmbiguousWrite, ApiError, AuthError, GaveUp
 from load.ledger import RecordResult
 from load.model import ObjectSpec, WriteBatch, Writer, delete_one_by_one, versions_one_by_one
 
@@ -194,6 +194,7 @@ class FreshsalesWriter(Writer):
         try:
             outcome = bulk.run_bulk_upsert(self.client, name, key_field, items)
         except ApiError as error:
+            refused_access(error)
             # the whole request was refused: the records go one by one, so only
             # the bad ones fail
             if len(shaped) == 1:
@@ -270,6 +271,7 @@ class FreshsalesWriter(Writer):
                 record = self._landed_once(
                     spec, key, lambda: self.client.post(route, body)[envelope_name])
         except ApiError as error:
+            refused_access(error)
             return RecordResult(key, "failed", payload_hash=batch.hashes[key],
                                 error=error.message)
         return RecordResult(key, action, str(record["id"]), batch.hashes[key],
@@ -346,3 +348,13 @@ class FreshsalesWriter(Writer):
                                 f"{json.dumps(before_image.get('file_name'))} again by hand")
         self.client.put(f"{route}/{destination_id}",
                         {envelope_name: fields.envelope(spec.name, before_image, clear=True)})
+
+
+def refused_access(error: ApiError) -> None:
+    """A 401 or 403 is the account refusing the key (revoked, expired, a plan that
+    lost API access), not the record: the run stops cleanly and resumes once the
+    key works, instead of failing every record that follows."""
+    if error.status in (401, 403):
+        raise AuthError(f"Freshsales refused the API key (HTTP {error.status}: "
+                        f"{error.message}); check FRESHSALES_API_KEY, then run the same "
+                        "command again to resume") from None
