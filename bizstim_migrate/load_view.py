@@ -122,13 +122,19 @@ def rollback_lines(report: RollbackReport) -> list[str]:
     if report.nothing_to_undo:
         return [f"Nothing to undo: run {report.rolled_back} was rolled back already "
                 f"(rollback run {report.run_id})."]
-    lines = [f"Rolled back run {report.rolled_back} (rollback run {report.run_id}): "
+    lines = [line for later in report.cascaded for line in rollback_lines(later)]
+    lines += [f"Rolled back run {report.rolled_back} (rollback run {report.run_id}): "
              f"{report.deleted} created records deleted, {report.restored} updated records "
              "restored."]
     for edited in report.edited_since:
         lines.append(f"[yellow]left as it is:[/] {edited['object']} {edited['source_key']} "
                      f"(id {edited['destination_id']}) was edited in the destination after the "
                      "run")
+    for kept in report.kept:
+        lines.append(f"[yellow]kept:[/] {kept['object']} {kept['source_key']} (id "
+                     f"{kept['destination_id']}): {len(kept['held_by'])} records the run did "
+                     f"not create point at it ({escape(', '.join(kept['held_by'][:3]))}); "
+                     "move or delete them, then roll back again")
     for problem in report.mismatches:
         lines.append(f"[red]not back to its state before the run:[/] {problem}")
     if not report.mismatches:

@@ -206,6 +206,23 @@ class Ledger:
         )
         return run_id
 
+    def later_loads(self, run_id: str) -> list[str]:
+        """Loads of the same destination and account after `run_id` that wrote records
+        and are not rolled back: they build on what it wrote (oldest first). A later
+        run that wrote nothing (everything unchanged) builds nothing."""
+        rows = self.con.execute(
+            f"select later.run_id from {SCHEMA}.runs as run join {SCHEMA}.runs as later "
+            "on later.destination = run.destination "
+            "and later.account is not distinct from run.account "
+            "and later.started_at > run.started_at "
+            "where run.run_id = ? and later.mode in ('full', 'delta', 'sample') "
+            f"and exists (select 1 from {SCHEMA}.records as rec where rec.run_id = later.run_id "
+            "and rec.action in ('created', 'updated', 'pending')) "
+            f"and not exists (select 1 from {SCHEMA}.runs as undo where undo.mode = 'rollback' "
+            "and undo.rollback_of = later.run_id and undo.status = 'succeeded') "
+            "order by later.started_at", [run_id]).fetchall()
+        return [r[0] for r in rows]
+
     def rolled_back_by(self, run_id: str) -> str | None:
         """The rollback run that undid `run_id` to its end, if one did."""
         row = self.con.execute(

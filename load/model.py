@@ -151,6 +151,12 @@ class Writer(ABC):
         """Destination id -> version of those `ids` the destination still holds."""
         return versions_one_by_one(self, spec, ids)
 
+    def dependants(self, spec: ObjectSpec, ids: list[str]) -> dict[str, list[str]]:
+        """Destination id -> the records that point at it there ("annotation 1f3…"),
+        for a destination that deletes them with it (Dataverse cascades). A rollback
+        never deletes a record something else still points at. Default: none known."""
+        return {}
+
     def delete_many(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
         """Delete in the order given; destination id -> why one could not be deleted."""
         return delete_one_by_one(self, spec, ids)

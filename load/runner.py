@@ -72,6 +72,10 @@ class RollbackReport:
     edited_since: list[dict[str, Any]] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     nothing_to_undo: bool = False  # an earlier rollback (run_id) already undid it
+    # records left in place because the destination holds records pointing at them
+    # that the run did not create (deleting would take those with them)
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    cascaded: list["RollbackReport"] = field(default_factory=list)  # later runs undone first
 
 
 @dataclass
@@ -409,9 +413,11 @@ class Runner:
              json.dumps(want, default=str), json.dumps(got, default=str)])
 
     # --- rollback -------------------------------------------------------------------
-    def rollback(self, run_id: str) -> RollbackReport:
+    def rollback(self, run_id: str, cascade: bool = False) -> RollbackReport:
         """Undo a run: delete what it created (children first), restore what it
-        updated; leave and report records a person edited since."""
+        updated; leave and report records a person edited since, and records
+        something the run did not create still points at. A run later loads built
+        on is undone only after them (`cascade` undoes them first, newest first)."""
         run = self.ledger.run(run_id)
         if run is None or run["destination"] != self.destination:
             raise LoadRefused(f"No {self.destination} run {run_id!r} in the ledger.")
@@ -425,6 +431,12 @@ class Runner:
         done = self.ledger.rolled_back_by(run_id)
         if done is not None:
             return RollbackReport(run_id=done, rolled_back=run_id, nothing_to_undo=True)
+        later = self.ledger.later_loads(run_id)
+        if later and not cascade:
+            raise LoadRefused(
+                f"Later runs built on {run_id}: {', '.join(later)}. Roll them back first "
+                f"(newest first), or run `rollback {run_id} --cascade` to undo them too.")
+        cascaded = [self.rollback(later_run) for later_run in reversed(later)]
         undo = self.ledger.start_run(self.destination, "rollback", rollback_of=run_id,
                                      account=run.get("account") or account)
         try:
@@ -433,9 +445,14 @@ class Runner:
             # killed or stopped mid-way: say so; running it again finishes the job
             self.ledger.finish_run(undo, "interrupted", message=type(error).__name__)
             raise
-        self.ledger.finish_run(undo, "failed" if report.mismatches else "succeeded",
+        report.cascaded = cascaded
+        # "partial": records were kept for what points at them; rolling back again
+        # (once a person dealt with those) finishes the job
+        status = "failed" if report.mismatches else "partial" if report.kept else "succeeded"
+        self.ledger.finish_run(undo, status,
                                {"deleted": report.deleted, "restored": report.restored,
-                                "edited_since": len(report.edited_since)})
+                                "edited_since": len(report.edited_since),
+                                "kept": len(report.kept)})
         return report
 
     def _undo(self, run: dict[str, Any], undo: str) -> RollbackReport:
@@ -471,6 +488,21 @@ class Runner:
                         touched.append((spec, rec))
                 else:
                     results.append(self._restore(spec, rec, report, touched))
+            # a record something else still points at stays: the destination would
+            # delete that with it (children of this run are gone by now: children first)
+            pointing = self.writer.dependants(spec, [r["destination_id"] for r in to_delete]) \
+                if to_delete else {}
+            for rec in [r for r in to_delete if r["destination_id"] in pointing]:
+                held_by = pointing[rec["destination_id"]]
+                report.kept.append({"object": spec.name, "source_key": rec["source_key"],
+                                    "destination_id": rec["destination_id"],
+                                    "held_by": held_by})
+                results.append(RecordResult(
+                    rec["source_key"], "kept", rec["destination_id"],
+                    error=f"{len(held_by)} records the run did not create point at it "
+                          f"({', '.join(held_by[:3])}): move or delete them, then roll back "
+                          "again"))
+            to_delete = [r for r in to_delete if r["destination_id"] not in pointing]
             # restores first: a restored record may point at one this run created
             refused = self._delete_all(spec, [r["destination_id"] for r in to_delete])
             for rec in to_delete:

@@ -749,3 +749,65 @@ def test_the_cli_loads_writes_the_deliverables_and_rolls_back(migration):
     undone = run_cli(["rollback", run], m.workspace, env)
     assert undone.returncode == 0, undone.output
     assert not m.dataverse.records("contacts") and not m.dataverse.records("opportunities")
+
+
+# --- rollback never takes a person's data, and the ledger stays true ---------------------------
+
+ENTITY_OF = {"contacts": "contacts", "leads": "leads", "products": "products",
+             "opportunities": "opportunities", "annotations": "annotations",
+             "appointments": "appointments"}
+
+
+def assert_ledger_is_the_destination(m: Migration) -> None:
+    """What ledger.current says Dataverse holds is what it holds, table by table."""
+    for obj, entity_set in ENTITY_OF.items():
+        in_ledger = {r[0].lower() for r in m.con.execute(
+            "select destination_id from ledger.current where destination = 'dynamics' "
+            "and object = ?", [obj]).fetchall()}
+        key_column = KEYED[entity_set][2]
+        held = {next(v for k, v in r.items() if k.endswith("id") and not k.startswith("_")
+                     and k != key_column).lower()
+                for r in m.dataverse.records(entity_set) if r.get(key_column)}
+        assert in_ledger == held, obj
+
+
+def test_a_rollback_keeps_a_contact_a_person_added_a_note_to_and_the_ledger_stays_true(
+        migration):
+    """Dataverse deletes a contact's notes with it. A person adds a note to a migrated
+    contact after go-live: rolling back the load keeps that contact (and the note),
+    says why, and the ledger still names it; once the person removes the note, a
+    second rollback finishes the job."""
+    m, dv = migration, migration.dataverse
+    full = m.runner().load()
+    key = m.con.execute("select bizstim_client_id from dynamics.dynamics__contacts "
+                        "order by 1 limit 1").fetchone()[0]
+    contact = m.ledger_id("contacts", key)
+    note = m.client.create("annotations", {"subject": "Called after go-live",
+                                           "notetext": "a person's note",
+                                           "objectid_contact@odata.bind": f"/contacts({contact})"})
+    report = m.runner().rollback(full.run_id)
+    assert [k["source_key"] for k in report.kept] == [key] and report.mismatches == []
+    assert [c["contactid"] for c in dv.records("contacts")] == [contact]
+    assert [a["annotationid"] for a in dv.records("annotations")] == [note]
+    assert_ledger_is_the_destination(m)
+    m.client.delete(f"annotations({note})")
+    again = m.runner().rollback(full.run_id)
+    assert not again.kept and again.mismatches == [] and not dv.records("contacts")
+    assert_ledger_is_the_destination(m)
+    assert m.runner().rollback(full.run_id).nothing_to_undo
+
+
+def test_a_sample_the_full_load_built_on_is_rolled_back_only_with_it(migration):
+    """Rolling back the sample after the full load would delete records the full load
+    counted (and children it created on them): refused, unless --cascade undoes the
+    full load first; the ledger equals the destination after each step."""
+    m, dv = migration, migration.dataverse
+    sample = m.runner().load(sample=2)
+    m.runner().load()
+    with pytest.raises(LoadRefused, match="--cascade"):
+        m.runner().rollback(sample.run_id)
+    assert dv.records("contacts")
+    report = m.runner().rollback(sample.run_id, cascade=True)
+    assert len(report.cascaded) == 1 and report.mismatches == []
+    assert not dv.records("contacts") and not dv.records("annotations")
+    assert_ledger_is_the_destination(m)

@@ -68,6 +68,40 @@ class Reader:
             found.setdefault(fold(row.get(column)), []).append(clean(row))
         return found
 
+    def by_values_in(self, queries: list[tuple[str, str, list[str]]], values: Iterable[Any]
+                     ) -> dict[tuple[str, str], dict[str, list[dict[str, Any]]]]:
+        """`by_values` for several (entity set, column, select) at once: their filters
+        go in one `$batch` (a listing each when there are many values)."""
+        wanted = list(dict.fromkeys(str(v) for v in values if v is not None))
+        if not wanted or not queries:
+            return {}
+        if len(wanted) >= settings.FULL_LISTING_AT:
+            return {(s, c): self.by_values(s, c, wanted, select, lookup_names=False)
+                    for s, c, select in queries}
+        chunks = [wanted[i:i + settings.KEY_FILTER_CHUNK]
+                  for i in range(0, len(wanted), settings.KEY_FILTER_CHUNK)]
+        ops, owners = [], []
+        header = {"Prefer": prefer(page_size=settings.PAGE_SIZE)}
+        for entity_set, column, select in queries:
+            chosen = quote(",".join(dict.fromkeys([*select, column])), safe=",")
+            for chunk in chunks:
+                condition = " or ".join(f"{column} eq {literal(v)}" for v in chunk)
+                ops.append(BatchOp("GET", f"{entity_set}?$select={chosen}"
+                                          f"&$filter={quote(condition, safe='')}",
+                                   headers=dict(header)))
+                owners.append((entity_set, column))
+        found: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+        for start in range(0, len(ops), settings.MAX_BATCH_REQUESTS):
+            group = ops[start:start + settings.MAX_BATCH_REQUESTS]
+            for owner, result in zip(owners[start:], self.client.batch(group)):
+                if not result.ok:
+                    raise ApiError(result.status, f"reading {owner[0]}: {result.error}")
+                rows = (result.body or {}).get("value", [])
+                for row in rows:  # a chunk of KEY_FILTER_CHUNK never fills a page
+                    found.setdefault(owner, {}).setdefault(
+                        fold(row.get(owner[1])), []).append(clean(row))
+        return found
+
     def any_of(self, entity_set: str, terms: list[tuple[str, Any]], select: list[str]
                ) -> list[dict[str, Any]]:
         """Records matching any (column, value) term, in as few requests as can be."""

@@ -236,6 +236,25 @@ class DynamicsWriter(Writer):
                                       [omap.primary_id, "versionnumber"], lookup_names=False)
         return {i: self.version(found[fold(i)][0]) for i in ids if fold(i) in found}
 
+    def dependants(self, spec: ObjectSpec, ids: list[str]) -> dict[str, list[str]]:
+        """Records pointing at these in Dataverse, which deletes them with it
+        (cascade): found through every lookup of the tables we load that targets
+        this one (a person's note is an annotation, a later appointment one), in bulk."""
+        target = self.maps[spec.name].logical
+        pointing = {(omap.entity_set, f"_{f.attribute}_value"): omap
+                    for omap in self.maps.values() for f in omap.fields
+                    if f.kind == "lookup" and f.target == target}
+        hits = self.reader.by_values_in(
+            [(s, c, [omap.primary_id]) for (s, c), omap in pointing.items()], ids)
+        found: dict[str, set[str]] = {}
+        for query, by_value in hits.items():
+            omap = pointing[query]
+            for destination_id in ids:
+                for record in by_value.get(fold(destination_id), []):
+                    found.setdefault(destination_id, set()).add(
+                        f"{omap.logical} {record[omap.primary_id]}")
+        return {k: sorted(v) for k, v in found.items()}
+
     def delete_many(self, spec: ObjectSpec, ids: list[str]) -> dict[str, str]:
         """Delete these records in `$batch`es, in the order given; destination id -> the
         service's message for each it refused (one already gone counts as deleted)."""
