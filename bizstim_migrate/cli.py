@@ -319,14 +319,20 @@ def preflight(ctx: typer.Context,
 
 
 def do_load(workspace: Workspace, destination: str, *, sample: int | None = None,
-            dry_run: bool = False, only: str | None = None, seed: int = 0):
-    from bizstim_migrate.load_view import ProgressObserver, dry_run_table, summary_table
+            dry_run: bool = False, only: str | None = None, seed: int = 0,
+            new_account: bool = False, resync: bool = False, overwrite_edits: bool = False):
+    from rich.markup import escape
+
+    from bizstim_migrate.load_view import (ProgressObserver, drift_lines, dry_run_table,
+                                           summary_table)
     from load import DestinationConfigError, DestinationError, LoadRefused
 
     try:
         with ProgressObserver(console) as observer:
             outcome = steps.load(workspace, destination, observer, sample=sample,
-                                 dry_run=dry_run, only=only, seed=seed)
+                                 dry_run=dry_run, only=only, seed=seed,
+                                 new_account=new_account, resync=resync,
+                                 overwrite_edits=overwrite_edits)
     except DestinationConfigError as error:
         _config_error(workspace, error)
     except LoadRefused as refused:
@@ -340,10 +346,14 @@ def do_load(workspace: Workspace, destination: str, *, sample: int | None = None
                           "where it stopped.")
         raise typer.Exit(EXIT_FAILED)
     report = outcome.report
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
     if dry_run:
         console.print(dry_run_table(report, destination))
         return report
     console.print(summary_table(report, destination))
+    for line in drift_lines(report, overwrite_edits):
+        console.print(line)
     console.print(f"{outcome.requests_sent} requests to {destination}. Ledger: schema ledger "
                   f"in {workspace.warehouse} (run {report.run_id}).")
     if outcome.deliverables:
@@ -360,14 +370,26 @@ def load(
     sample: Optional[int] = typer.Option(None, "--sample", help="Load N records per object "
                                          "(with every parent they need) for review."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count creates, updates and "
-                                 "unchanged per object; write nothing."),
+                                 "unchanged per object from the ledger and a read of the "
+                                 "destination; write nothing."),
     only: Optional[str] = typer.Option(None, "--only", help="Run one phase (e.g. contacts)."),
     seed: int = typer.Option(0, help="Which records a --sample picks."),
+    new_account: bool = typer.Option(False, "--new-account", help="The credentials point "
+                                     "at another account than the ledger's: start a ledger "
+                                     "scope for it (the old one stays)."),
+    resync: bool = typer.Option(False, "--resync", help="Re-read every record the ledger "
+                                "names: recreate what was deleted in the destination, list "
+                                "what people changed there."),
+    overwrite_edits: bool = typer.Option(False, "--overwrite-edits", help="With --resync: "
+                                         "rewrite the records people changed too."),
 ) -> None:
     """Push the marts to the destination in dependency order (resumes a killed run;
     after a full run, sends only what changed)."""
+    if overwrite_edits and not resync:
+        raise typer.BadParameter("--overwrite-edits goes with --resync")
     report = do_load(ctx.obj, _destination(to), sample=sample, dry_run=dry_run, only=only,
-                     seed=seed)
+                     seed=seed, new_account=new_account, resync=resync,
+                     overwrite_edits=overwrite_edits)
     if report.failed:
         err_console.print(f"[red]{report.failed} records failed[/]: their reasons are in "
                           f"ledger.records (run {report.run_id}); fix and run load again.")
@@ -403,16 +425,18 @@ def verify(
 
 
 @app.command()
-def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run to undo.")
+def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run to undo."),
+             cascade: bool = typer.Option(False, "--cascade", help="Undo the later runs "
+                                          "built on this one first (newest first)."),
              ) -> None:
     """Undo a run: delete what it created, restore what it updated, report what a
-    person edited since."""
+    person edited since and what other records still point at."""
     from bizstim_migrate.load_view import rollback_lines
     from load import DestinationConfigError, LoadRefused
 
     workspace: Workspace = ctx.obj
     try:
-        report = steps.rollback(workspace, run_id)
+        report = steps.rollback(workspace, run_id, cascade)
     except DestinationConfigError as error:
         _config_error(workspace, error)
     except (LoadRefused, steps.StepRefused) as refused:

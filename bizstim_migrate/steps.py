@@ -140,7 +140,8 @@ class LoadOutcome:
 
 def load(workspace: Workspace, destination: str, observer: Any = None, *,
          sample: int | None = None, dry_run: bool = False, only: str | None = None,
-         seed: int = 0) -> LoadOutcome:
+         seed: int = 0, new_account: bool = False, resync: bool = False,
+         overwrite_edits: bool = False) -> LoadOutcome:
     """The load behind its gates (confirmed map, dbt's results, fresh marts); a
     production load (full or delta) also writes the deliverables the destination
     cannot hold."""
@@ -153,7 +154,9 @@ def load(workspace: Workspace, destination: str, observer: Any = None, *,
             runner = Runner(con, writer, observer,
                             gate=lambda: map_problems(workspace, destination, con=con)
                             + gate_problems(run_results, con, destination))
-            report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed)
+            report = runner.load(sample=sample, dry_run=dry_run, only=only, seed=seed,
+                                 new_account=new_account, resync=resync,
+                                 overwrite_edits=overwrite_edits)
             sent = writer.requests_sent
         outcome = LoadOutcome(report, sent)
         if not dry_run and report.mode in ("full", "delta"):
@@ -172,8 +175,9 @@ def verify(workspace: Workspace, destination: str, sample: int = 50, seed: int |
         return Runner(con, writer).verify(sample=sample, seed=seed)
 
 
-def rollback(workspace: Workspace, run_id: str):
-    """Undo a run (its destination is the ledger's)."""
+def rollback(workspace: Workspace, run_id: str, cascade: bool = False):
+    """Undo a run (its destination is the ledger's); `cascade` undoes the later runs
+    built on it first."""
     import duckdb
 
     from load import Ledger, Runner
@@ -184,7 +188,7 @@ def rollback(workspace: Workspace, run_id: str):
         if run is None:
             raise StepRefused(f"no run {run_id!r} in the ledger.")
         with destination_writer(workspace, run["destination"]) as (con, writer):
-            return Runner(con, writer).rollback(run_id)
+            return Runner(con, writer).rollback(run_id, cascade=cascade)
 
 
 def report(workspace: Workspace, destination: str, run_id: str | None = None,
