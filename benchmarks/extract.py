@@ -41,7 +41,7 @@ def minimum_requests(warehouse: Path, extraction_id: int) -> int:
             total = con.execute(
                 "select max(total) from bizstim_raw._fetch_log where _extraction_id = ? "
                 "and endpoint = ?", [extraction_id, endpoint.method]).fetchone()[0] or 0
-            lists += max(1, -(-total // endpoint.max_limit))
+            lists += len(endpoint.planned_starts(total))  # pages overlap by a record
         singles = con.execute(
             "select count(distinct (endpoint, ref)) from bizstim_raw._fetch_log "
             "where _extraction_id = ? and endpoint in ({})".format(
