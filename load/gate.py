@@ -5,10 +5,13 @@ It reads dbt's `run_results.json` from the workspace: any error-severity
 test that failed, any model that errored, a build older than the latest
 extraction (the marts would describe data that has changed), or a model whose
 SQL changed since the build (the marts would not be what the project says:
-stale) closes it. The last point compares each model file of the project
-(`BIZSTIM_MIGRATE_DBT_PROJECT`, else the shipped one) with the checksum the
-build's `manifest.json` holds for it: the sha256 dbt itself takes of the
-file's stripped text, so no `dbt parse` is needed.
+stale) closes it. The last point compares each model and seed file of the
+project (`BIZSTIM_MIGRATE_DBT_PROJECT`, else the shipped one) with the checksum
+the build's `manifest.json` holds for it (the sha256 dbt itself takes of the
+file's stripped text, so no `dbt parse` is needed), and each macro's text in
+the manifest with its file; model and macro files the build did not know are
+changes too. The yml files (descriptions, tests, the contracts' meta) are not
+compared: the loader reads the contracts from them directly.
 """
 
 from __future__ import annotations
@@ -64,12 +67,14 @@ def gate_problems(run_results: Path, con: duckdb.DuckDBPyConnection,
 
 
 MODEL_SUFFIXES = (".sql", ".py")
+BUILT_FROM_FILES = ("model", "seed", "snapshot")  # nodes whose file dbt checksums
 
 
 def changed_models(manifest_path: Path, project: Path | None = None) -> list[str]:
-    """The project's model files (relative paths) that differ from the build's
-    manifest: edited, added or removed since. Empty when there is no manifest
-    (a build that never parsed: the other checks speak)."""
+    """The project's files the marts are built from (models, seeds, macros;
+    relative paths) that differ from the build's manifest: edited, added or
+    removed since. Empty when there is no manifest (a build that never parsed:
+    the other checks speak)."""
     from load.contract import project_dir
 
     if not manifest_path.exists():
@@ -79,7 +84,7 @@ def changed_models(manifest_path: Path, project: Path | None = None) -> list[str
     name = manifest.get("metadata", {}).get("project_name")
     built: dict[str, str | None] = {}
     for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") != "model" or node.get("package_name") != name:
+        if node.get("resource_type") not in BUILT_FROM_FILES or node.get("package_name") != name:
             continue
         checksum = node.get("checksum") or {}
         built[node["original_file_path"]] = (checksum.get("checksum")
@@ -95,11 +100,27 @@ def changed_models(manifest_path: Path, project: Path | None = None) -> list[str
             changed.append(f"{relative} removed")
         elif checksum is not None and _dbt_checksum(path) != checksum:
             changed.append(relative)
-    for folder in _model_paths(project):
-        for path in sorted((project / folder).rglob("*")):
-            relative = path.relative_to(project).as_posix()
-            if path.suffix in MODEL_SUFFIXES and path.is_file() and relative not in built:
-                changed.append(f"{relative} added")
+    # a macro's text is in the manifest as it was: each must still be in its file
+    macros: dict[str, list[str]] = {}
+    for macro in manifest.get("macros", {}).values():
+        if macro.get("package_name") == name:
+            macros.setdefault(macro["original_file_path"], []).append(macro.get("macro_sql", ""))
+    for relative, texts in sorted(macros.items()):
+        path = project / relative
+        if not path.exists():
+            changed.append(f"{relative} removed")
+        elif any(text not in path.read_text(encoding="utf-8") for text in texts):
+            changed.append(relative)
+    config = _project_config(project)
+    for folders, suffixes, known in ((config.get("model-paths") or ["models"], MODEL_SUFFIXES,
+                                      built),
+                                     (config.get("macro-paths") or ["macros"], (".sql",),
+                                      macros)):
+        for folder in folders:
+            for path in sorted((project / folder).rglob("*")):
+                relative = path.relative_to(project).as_posix()
+                if path.suffix in suffixes and path.is_file() and relative not in known:
+                    changed.append(f"{relative} added")
     return changed
 
 
@@ -108,14 +129,13 @@ def _dbt_checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes().decode("utf-8").strip().encode("utf-8")).hexdigest()
 
 
-def _model_paths(project: Path) -> list[str]:
+def _project_config(project: Path) -> dict:
     import yaml
 
     try:
-        config = yaml.safe_load((project / "dbt_project.yml").read_text()) or {}
+        return yaml.safe_load((project / "dbt_project.yml").read_text()) or {}
     except OSError:
-        return []
-    return list(config.get("model-paths") or ["models"])
+        return {}
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -115,6 +115,16 @@ def test_load_refuses_marts_older_than_the_models(migration, tmp_path):
     m.cli("transform", "--to", "freshsales", env=env)  # rebuilt: the gate opens
     m.cli("load", "--to", "freshsales", "--dry-run", env=env)
 
+    # a macro the models call is part of what they are
+    macro = project / "macros" / "value_map.sql"
+    head = "{% macro value_map_spec(table, column) -%}"
+    assert macro.read_text().count(head) == 1
+    macro.write_text(macro.read_text().replace(head, head + "\n    {#- edited -#}"))
+    refused = m.cli("load", "--to", "freshsales", ok=False, env=env)
+    assert ("A model changed since the last build: run `bizstim-migrate transform`"
+            in said(refused)) and "macros/value_map.sql" in said(refused)
+    assert m.writes() == 0
+
 
 def test_a_transform_that_stops_before_building_keeps_the_last_good_build(migration, tmp_path):
     m = migration
