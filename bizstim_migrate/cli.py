@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bizstim_migrate import steps
 from bizstim_migrate.extract_view import ProgressObserver, delta_table, extraction_table
@@ -208,7 +209,13 @@ def _parse_vars(pairs: list[str]) -> dict:
 
 
 def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None = None) -> bool:
-    outcome = steps.transform(workspace, destination, dbt_vars)
+    from bizstim_migrate.mapping import MapError
+
+    try:
+        outcome = steps.transform(workspace, destination, dbt_vars)
+    except MapError as error:  # the confirmed field map cannot be read: say what to fix
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}")
+        raise typer.Exit(EXIT_CONFIG)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     console.print(f"dbt build: {counts or 'nothing ran'}")
     for warning in outcome.warnings:
@@ -321,8 +328,6 @@ def preflight(ctx: typer.Context,
 def do_load(workspace: Workspace, destination: str, *, sample: int | None = None,
             dry_run: bool = False, only: str | None = None, seed: int = 0,
             new_account: bool = False, resync: bool = False, overwrite_edits: bool = False):
-    from rich.markup import escape
-
     from bizstim_migrate.load_view import (ProgressObserver, drift_lines, dry_run_table,
                                            summary_table)
     from load import DestinationConfigError, DestinationError, LoadRefused
