@@ -49,7 +49,9 @@ def _steps(destination: str) -> list[list[str]]:
 
 # what each destination's sandbox holds, read once the load is done
 HELD = {
-    "freshsales": ("contacts", "deals", "products", "notes", "sales_activities", "documents"),
+    # (with the account's settings the story resolves names against)
+    "freshsales": ("contacts", "deals", "products", "notes", "sales_activities", "documents",
+                   "sales_activity_outcomes", "sales_activity_types", "deal_stages"),
     "dynamics": ("contacts", "leads", "opportunities", "appointments", "products", "annotations"),
 }
 
