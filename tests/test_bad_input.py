@@ -342,6 +342,20 @@ def test_kind(run, name, destination):
         _assert_excluded(leg, where, ids, reason)
     else:
         _assert_malformed(leg, kind.object, reason)
+    if "reason_contains" in applied:  # the raw value quoted, invisible characters visible
+        place = PLACES[destination][where]
+        sentences = [reason for (reason,) in leg.sql(
+            "select reason from quarantine.quarantine__all where object = ? and source_id = ? "
+            "and reason_code = ? and destination in ('all', ?)",
+            [place.quarantine_object, ids[0], reason, destination])]
+        assert any(applied["reason_contains"] in s for s in sentences), sentences
+    for obj, record_id, field, code, *only in applied.get("degraded", []):  # loaded, and listed
+        if only and only[0] != destination:
+            continue
+        listed = leg.sql("select reason_code, reason from quarantine.quarantine__degraded_fields "
+                         "where object = ? and source_id = ? and field = ? "
+                         "and destination in ('all', ?)", [obj, record_id, field, destination])
+        assert [row[0] for row in listed] == [code], f"{obj} {record_id}.{field}: {listed}"
     for key, expected in applied["holds"].items():
         if destination == "freshsales":
             _assert_freshsales_holds(leg, key, expected)
@@ -497,6 +511,11 @@ def _assert_freshsales_holds(leg: Leg, key: str, expected: dict[str, Any]) -> No
                     if (d.get("custom_field") or {}).get("cf_bizstim_deal_key") == deal_key)
         prices = [line["unit_price"] for line in deal.get("products") or []]
         assert expected["unit_price"] in prices, (deal_key, prices)
+    elif what == "deal":
+        deal = next(d for d in leg.records("deals")
+                    if (d.get("custom_field") or {}).get("cf_bizstim_deal_key") == f"client:{record_id}")
+        for name, value in expected.items():
+            _check(leg, deal, name, value, f"deal of client {record_id}")
     elif what == "activity":
         activity = next(a for a in leg.records("sales_activities")
                         if a["title"].endswith(f"(Bizstim session {record_id})"))

@@ -25,7 +25,12 @@ few records of its own (each kind on records no other kind touches, clean
 except for the one thing wrong) and, for what only a misbehaving API can
 produce (a duplicate id in a page, a type that changes on a later page, raw
 Latin-1 bytes), a page quirk (sandbox/bizstim/quirks.py). It answers which
-records it affected: `{"ids": [...], "holds": {...}}`.
+records it affected: `{"ids": [...], "holds": {...}}`, and where it says so
+`"degraded"`: the fields the record loads without or cut short, each listed
+in `quarantine.quarantine__degraded_fields` as (object, id, field, reason
+code[, the one destination it is about]),
+and `"reason_contains"`: text the quarantine sentence quotes (e.g. `U+200B`
+for a zero-width space shown visibly).
 
 `apply_corpus(live)` applies every kind (or the ones named), in order.
 Records point at the tenant only where every tenant has the same thing:
@@ -572,6 +577,79 @@ def _group_without_name(b: CorpusBuilder) -> dict[str, Any]:
     return {"ids": _ids(group), "service": service["id"]}
 
 
+def _degraded_start_date(start_date: str) -> Callable[[CorpusBuilder], dict[str, Any]]:
+    """A client whose start date the date rule cannot read: it loads without
+    it, and the value is listed with its reason."""
+    def apply(b: CorpusBuilder) -> dict[str, Any]:
+        client = b.client(start_date=start_date)
+        return {**_contact(client, cf_bizstim_start_date=None),
+                "degraded": [("clients", str(client["id"]), "start_date", "invalid_date")]}
+    return apply
+
+
+def _quoting(text: str, kind: Callable[[CorpusBuilder], dict[str, Any]]
+             ) -> Callable[[CorpusBuilder], dict[str, Any]]:
+    """`kind`, whose quarantine sentence must quote `text`."""
+    def apply(b: CorpusBuilder) -> dict[str, Any]:
+        return {**kind(b), "reason_contains": text}
+    return apply
+
+
+def _payment_quoting(text: str, **payment: Any) -> Callable[[CorpusBuilder], dict[str, Any]]:
+    """A payment kind whose quarantine sentence must quote `text`."""
+    return _quoting(text, _payment_kind(**payment))
+
+
+def _unreadable_service_cost(b: CorpusBuilder) -> dict[str, Any]:
+    group = b.group(name="Corpus unreadable cost")
+    service = b.service(group["id"], service_cost="1,250.00")
+    return {"ids": _ids(service), "reason_contains": '"1,250.00"'}
+
+
+def _cut(text: str, tail: str, max_chars: int) -> str:
+    """What the marts make of a built text longer than the field (fit_text)."""
+    full = text + tail
+    return full if len(full) <= max_chars else text[:max_chars - 1 - len(tail)] + "…" + tail
+
+
+def _service_name_244_chars(b: CorpusBuilder) -> dict[str, Any]:
+    """A service named with 244 characters: a Freshsales product takes it
+    (255), a Dynamics product does not (100); the session's activity title
+    and appointment subject built from it are cut to 255 and 200 and listed."""
+    name = "Corpus long service " + "x" * 224
+    group = b.group(name="Corpus long service name")
+    service = b.service(group["id"], name=name)
+    session = b.session(b.client()["id"], service_id=service["id"])
+    tail = f" (Bizstim session {session['id']})"
+    return {"ids": _ids(service),
+            "holds": {f"product:{service['id']}": {"name": name},
+                      f"activity:{session['id']}": {"title": _cut(name, tail, 255)}},
+            "degraded": [("sessions", str(session["id"]), "title", "truncated", "freshsales"),
+                         ("sessions", str(session["id"]), "subject", "truncated", "dynamics")]}
+
+
+def _client_names_200_chars(b: CorpusBuilder) -> dict[str, Any]:
+    """First and last names of 200 characters each: a Freshsales contact takes
+    them (255 each), but the deal name built from both is cut to 255."""
+    first, last = "F" * 200, "L" * 200
+    client = b.client(first_name=first, last_name=last)
+    b.payment(client["id"])
+    name = _cut(f"Bizstim payment history: {first} {last}", "", 255)
+    return {"ids": _ids(client), "holds": {f"deal:{client['id']}": {"name": name}},
+            "degraded": [("clients", str(client["id"]), "deal name", "truncated", "freshsales")]}
+
+
+def _id_duplicated_after_trimming(b: CorpusBuilder) -> dict[str, Any]:
+    """Two payments whose ids are "N" and " N ": which one a reference means
+    cannot be told, so both wait in quarantine (the gate stays open)."""
+    client = b.client()
+    first = b.payment(client["id"])
+    with b.live.edit_lock:
+        second = b.live.add("payments", lambda _index, _new_id: {
+            **first, "id": f" {first['id']} ", "revenue_note": f"corpus {b.kind} (padded id)"})
+    return {"ids": _ids(first, second), "reason_contains": f'" {first["id"]} "'}
+
+
 def _negative_service_cost(b: CorpusBuilder) -> dict[str, Any]:
     group = b.group(name="Corpus negative cost")
     service = b.service(group["id"], service_cost="-10.00")
@@ -706,6 +784,12 @@ KINDS: tuple[Kind, ...] = (
          apply=_start_date_before_1900),
     Kind("date_in_the_future", "clients", "A start date in 2099.", "loads",
          apply=_start_date_in_future),
+    Kind("client_names_200_chars", "clients", "First and last names of 200 characters, a payment.",
+         "loads", apply=_client_names_200_chars, dynamics=("quarantine", "value_too_long")),
+    Kind("start_date_day_first", "clients", "A start date of 15/03/2021 (day first).", "loads",
+         apply=_degraded_start_date("15/03/2021")),
+    Kind("start_date_that_does_not_exist", "clients", "A start date of 2024-02-31.", "loads",
+         apply=_degraded_start_date("2024-02-31")),
     # custom fields
     Kind("custom_field_names_with_quotes_spaces_and_sql", "clients",
          "Custom field keys with quotes, spaces and SQL in them.", "loads",
@@ -776,6 +860,18 @@ KINDS: tuple[Kind, ...] = (
          "invalid_amount", _payment_kind(revenue_amount="1,250.00")),
     Kind("amount_with_currency_symbol", "payments", "\"$40.00\".", "quarantine", "invalid_amount",
          _payment_kind(revenue_amount="$40.00")),
+    Kind("id_duplicated_after_trimming", "payments", "Two payments with ids \"N\" and \" N \".",
+         "quarantine", "ambiguous_id", _id_duplicated_after_trimming),
+    Kind("amount_with_three_decimals", "payments", "\"40.005\" (not rounded to 40.01).",
+         "quarantine", "invalid_amount", _payment_quoting('"40.005"', revenue_amount="40.005")),
+    Kind("amount_with_underscore", "payments", "\"1_000\" (not read as 1000).", "quarantine",
+         "invalid_amount", _payment_kind(revenue_amount="1_000")),
+    Kind("amount_with_exponent", "payments", "\"1e3\" (not read as 1000).", "quarantine",
+         "invalid_amount", _payment_kind(revenue_amount="1e3")),
+    Kind("amount_with_zero_width_space", "payments", "\"40\u200b.00\": the sentence shows U+200B.",
+         "quarantine", "invalid_amount", _payment_quoting("40U+200B.00", revenue_amount="40\u200b.00")),
+    Kind("payment_date_day_first", "payments", "A date as 15/03/2021.", "quarantine",
+         "invalid_date", _payment_quoting('"15/03/2021"', revenue_date="15/03/2021")),
     Kind("unknown_currency", "payments", "A currency field the destination does not know (XYZ).",
          "quarantine", "unknown_currency", _payment_kind(currency="XYZ")),
     Kind("foreign_currency", "payments", "A payment in EUR on a USD account.", "quarantine",
@@ -812,6 +908,8 @@ KINDS: tuple[Kind, ...] = (
          "invalid_time", _session_kind(start_time="25:00:00")),
     Kind("malformed_session_date", "sessions", "A session date of 2022-02-30.", "quarantine",
          "invalid_time", _session_kind(session_date="2022-02-30")),
+    Kind("session_date_day_first", "sessions", "A session date of 15/03/2021 (day first).",
+         "quarantine", "invalid_time", _quoting('"15/03/2021"', _session_kind(session_date="15/03/2021"))),
     # services and groups
     Kind("orphan_service_group", "services", "group_id names a group that does not exist.",
          "quarantine", "missing_service_group", _orphan_service_group),
@@ -826,6 +924,12 @@ KINDS: tuple[Kind, ...] = (
          dynamics=("excluded", "delivered as the service-groups CSV")),
     Kind("negative_service_cost", "services", "A service costing -10.00.", "loads",
          apply=_negative_service_cost),
+    Kind("service_name_244_chars", "services",
+         "A service name of 244 characters, and a session of it.", "loads",
+         apply=_service_name_244_chars, dynamics=("quarantine", "value_too_long")),
+    Kind("service_cost_with_thousands_separator", "services",
+         "A service costing \"1,250.00\" (not loaded as a product without a price).", "quarantine",
+         "invalid_amount", _unreadable_service_cost),
     Kind("service_without_name", "services", "A service with an empty name.", "loads",
          apply=_service_without_name),
     # files

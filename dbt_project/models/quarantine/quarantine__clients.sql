@@ -118,6 +118,10 @@ reasons as (
             where owners.{{ destination }}_resolution <> 'resolved'
         {% endfor %}
     {% endif %}
+
+    union all
+
+    {{ ambiguous_id_reasons('clients', 'Client') }}
 )
 
 select

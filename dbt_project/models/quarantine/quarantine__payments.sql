@@ -41,10 +41,13 @@ reasons as (
         payment_id,
         'all' as destination,
         'invalid_amount' as reason_code,
-        'Payment ' || payment_id || ' has ' || coalesce('the amount "' || amount_text || '"', 'no amount')
-        || ', which is not a number with at most two decimals: correct it in Bizstim.' as reason
+        'Payment ' || payment_id || ' has '
+        || coalesce('the amount "' || {{ visible_text('amount_text') }} || '"', 'no amount')
+        || ', which is not an amount the migration reads exactly (digits, a dot and at most '
+        || 'two decimals; no thousands separator, underscore or exponent): correct it in Bizstim.'
+            as reason
     from payments
-    where amount is null and not coalesce(regexp_full_match(amount_text, '[+-]?\d+(\.\d*)?'), false)
+    where amount is null and not {{ is_readable('amount_text') }}
 
     union all
 
@@ -55,7 +58,7 @@ reasons as (
         'Payment ' || payment_id || ' has the amount ' || amount_text || ', beyond the 10 digits '
         || 'before the point the migration carries: check it in Bizstim (a typo?).' as reason
     from payments
-    where amount is null and regexp_full_match(amount_text, '[+-]?\d+(\.\d*)?')
+    where amount is null and {{ is_readable('amount_text') }}
 
     union all
 
@@ -63,7 +66,8 @@ reasons as (
         payment_id,
         'all' as destination,
         'invalid_date' as reason_code,
-        'Payment ' || payment_id || ' has ' || coalesce('the date "' || payment_date_text || '"', 'no date')
+        'Payment ' || payment_id || ' has '
+        || coalesce('the date "' || {{ visible_text('payment_date_text') }} || '"', 'no date')
         || ', which is not a calendar date (YYYY-MM-DD): correct it in Bizstim.' as reason
     from payments
     where payment_date is null
@@ -101,6 +105,10 @@ reasons as (
         || 'record it by hand.' as reason
     from payments
     where currency_accepted and currency_code <> '{{ var("account_currency") }}'
+
+    union all
+
+    {{ ambiguous_id_reasons('payments', 'Payment') }}
 )
 
 select

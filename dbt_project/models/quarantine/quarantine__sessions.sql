@@ -14,6 +14,18 @@ clients as (
     select client_id from {{ ref('stg_bizstim__clients') }}
 ),
 
+-- the date and times as Bizstim sent them, quoted when they cannot be read
+raw_times as (
+    select
+        {{ clean_text('id') }} as session_id,
+        {{ clean_text('session_date') }} as date_text,
+        {{ clean_text('start_time') }} as start_text,
+        {{ clean_text('end_time') }} as end_text
+    from {{ source('bizstim', 'sessions') }}
+    -- one row per id, whatever the raw table holds (the grain)
+    qualify row_number() over (partition by session_id order by date_text, start_text, end_text) = 1
+),
+
 held_clients as (
     select distinct
         source_id as client_id,
@@ -60,17 +72,27 @@ reasons as (
     union all
 
     select
-        session_id,
+        sessions.session_id,
         'all' as destination,
         'invalid_time' as reason_code,
-        'Session ' || session_id
+        'Session ' || sessions.session_id
         || case
-            when starts_at is null or ends_at is null then ' has no readable date or start/end time.'
-            else ' ends (' || cast(end_time_local as varchar) || ') before it starts ('
-                || cast(start_time_local as varchar) || '): correct it in Bizstim.'
+            when sessions.starts_at is null or sessions.ends_at is null
+                then ' has no readable date or start/end time (date "'
+                    || coalesce({{ visible_text('raw_times.date_text') }}, '') || '", start "'
+                    || coalesce({{ visible_text('raw_times.start_text') }}, '') || '", end "'
+                    || coalesce({{ visible_text('raw_times.end_text') }}, '')
+                    || '"; a date is YYYY-MM-DD and exists): correct it in Bizstim.'
+            else ' ends (' || cast(sessions.end_time_local as varchar) || ') before it starts ('
+                || cast(sessions.start_time_local as varchar) || '): correct it in Bizstim.'
         end as reason
     from sessions
-    where starts_at is null or ends_at is null or ends_at < starts_at
+    left join raw_times on sessions.session_id = raw_times.session_id
+    where sessions.starts_at is null or sessions.ends_at is null or sessions.ends_at < sessions.starts_at
+
+    union all
+
+    {{ ambiguous_id_reasons('sessions', 'Session') }}
 )
 
 select

@@ -27,8 +27,9 @@ select
         as regarding_contact_id,
     case when people.regarding_entity = 'lead' then sessions.client_id end
         as regarding_lead_id,
-    coalesce(services.service_name, 'Session') || ' (Bizstim session ' || sessions.session_id
-    || ')' as subject,
+    {{ fit_text("coalesce(services.service_name, 'Session')",
+                "' (Bizstim session ' || sessions.session_id || ')'",
+                built_text_max_chars('dynamics_subject_max_chars')) }} as subject,
     sessions.public_note as description,
     sessions.starts_at as scheduledstart,
     sessions.ends_at as scheduledend,

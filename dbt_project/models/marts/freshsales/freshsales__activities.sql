@@ -24,8 +24,9 @@ practitioners as (
 select
     sessions.session_id as bizstim_session_id,
     sessions.client_id as bizstim_client_id,
-    coalesce(services.service_name, 'Session') || ' (Bizstim session ' || sessions.session_id
-    || ')' as title,
+    {{ fit_text("coalesce(services.service_name, 'Session')",
+                "' (Bizstim session ' || sessions.session_id || ')'",
+                built_text_max_chars('freshsales_text_max_chars')) }} as title,
     sessions.public_note as notes,
     sessions.starts_at as start_date,
     sessions.ends_at as end_date,

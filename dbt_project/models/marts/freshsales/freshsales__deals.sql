@@ -21,8 +21,8 @@ select
     'client:' || contacts.bizstim_client_id as bizstim_deal_key,
     contacts.bizstim_client_id,
     'client:' || contacts.bizstim_client_id as cf_bizstim_deal_key,
-    'Bizstim payment history: ' || concat_ws(' ', contacts.first_name, contacts.last_name)
-        as name,
+    {{ fit_text("'Bizstim payment history: ' || concat_ws(' ', contacts.first_name, contacts.last_name)",
+                "''", built_text_max_chars('freshsales_text_max_chars')) }} as name,
     coalesce(sum(payments.amount) filter (where payments.is_revenue), 0) as amount,
     '{{ var("account_currency") }}' as currency_code,
     max(payments.payment_date) as closed_date,

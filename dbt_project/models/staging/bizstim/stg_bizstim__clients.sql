@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         -- ids
-        {{ clean_text('id') }} as client_id,
+        {{ record_id('id') }} as client_id,
         {{ clean_text('users_id') }} as user_id,
         {{ clean_text('client_settings_id') }} as client_settings_id,
         {{ clean_text('avail_id') }} as availability_id,

@@ -15,7 +15,7 @@ with source as (
 renamed as (
     select
         -- ids
-        {{ clean_text('id') }} as payment_id,
+        {{ record_id('id') }} as payment_id,
         {{ clean_text('client_id') }} as client_id,
         {{ clean_text('qb_payment_id') }} as quickbooks_payment_id,
         -- strings

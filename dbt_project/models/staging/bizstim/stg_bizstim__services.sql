@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         -- ids
-        {{ clean_text('id') }} as service_id,
+        {{ record_id('id') }} as service_id,
         {{ clean_text('group_id') }} as service_group_id,
         -- strings
         {{ clean_text('name') }} as service_name,

@@ -11,7 +11,7 @@ account as (
 renamed as (
     select
         -- ids
-        {{ clean_text('source.id') }} as session_id,
+        {{ record_id('source.id') }} as session_id,
         {{ clean_text('client_id') }} as client_id,
         {{ clean_text('pract_d') }} as practitioner_id,
         {{ clean_text('service_id') }} as service_id,
