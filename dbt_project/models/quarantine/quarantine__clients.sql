@@ -51,7 +51,8 @@ reasons as (
         'all' as destination,
         'invalid_email' as reason_code,
         'Client ' || client_id || ' has only invalid email addresses ('
-        || array_to_string(invalid_emails, ', ') || '): correct or remove them in Bizstim.'
+        || array_to_string(list_transform(invalid_emails, lambda e: {{ visible_text('e') }}), ', ')
+        || '): correct or remove them in Bizstim.'
             as reason
     from clients
     where len(invalid_emails) > 0 and len(valid_emails) = 0
