@@ -155,7 +155,7 @@ def main(
 
 
 def _fail(error: BizstimError) -> None:
-    err_console.print(f"[bold red]error:[/] {error}")
+    err_console.print(f"[bold red]error:[/] {escape(str(error))}")
     if isinstance(error, ConfigError):
         raise typer.Exit(EXIT_CONFIG)
     if isinstance(error, (BizstimAuthError, BizstimPlanError)):
@@ -174,7 +174,7 @@ def do_extract(workspace: Workspace, kind: str, **config_overrides) -> Extractio
         console.print(table if table is not None else
                       "No previous successful extraction: everything is new.")
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}")
     console.print(f"Warehouse: {workspace.warehouse} (schema bizstim_raw)")
     return report
 
@@ -216,10 +216,13 @@ def do_transform(workspace: Workspace, destination: str, dbt_vars: dict | None =
     except MapError as error:  # the confirmed field map cannot be read: say what to fix
         err_console.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(EXIT_CONFIG)
+    except steps.StepRefused as refused:
+        err_console.print(f"[bold red]error:[/] {escape(str(refused))}")
+        raise typer.Exit(EXIT_FAILED)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     console.print(f"dbt build: {counts or 'nothing ran'}")
     for warning in outcome.warnings:
-        console.print(f"[yellow]warn[/] {warning['unique_id']}: {warning['message']}")
+        console.print(f"[yellow]warn[/] {warning['unique_id']}: {escape(warning['message'])}")
     for failure in outcome.failures:
         err_console.print(f"[red]{failure['status']}[/] {failure['unique_id']}: "
                           f"{failure['message']}")
@@ -289,7 +292,7 @@ def _destination(to: str) -> str:
 
 def _config_error(workspace: Workspace, error: Exception) -> None:
     """A destination's variable missing: say which (never its value), and exit."""
-    err_console.print(f"[bold red]error:[/] {error}")
+    err_console.print(f"[bold red]error:[/] {escape(str(error))}")
     if workspace.sandbox_env.exists():
         err_console.print(f"hint: for the sandbox, load {workspace.sandbox_env} first: "
                           f"set -a; . {workspace.sandbox_env}; set +a")
@@ -304,13 +307,14 @@ def do_preflight(workspace: Workspace, destination: str) -> list[str]:
     except DestinationConfigError as error:
         _config_error(workspace, error)
     except DestinationError as error:
-        err_console.print(f"[bold red]error:[/] {destination} refused the preflight: {error}")
+        err_console.print(f"[bold red]error:[/] {destination} refused the preflight: "
+                          f"{escape(str(error))}")
         raise typer.Exit(EXIT_ACCESS)
     meta = {"freshsales": "freshsales_meta.users", "dynamics": "dynamics_meta.systemusers"}
     console.print(f"{destination}: credentials work; users stored in {meta[destination]} for "
                   "the owner resolution in dbt.")
     for problem in problems:
-        console.print(f"[yellow]admin action needed:[/] {problem}")
+        console.print(f"[yellow]admin action needed:[/] {escape(problem)}")
     if not problems:
         console.print(f"[green]{destination} is ready:[/] every custom field the marts use "
                       "exists.")
@@ -343,10 +347,10 @@ def do_load(workspace: Workspace, destination: str, *, sample: int | None = None
     except LoadRefused as refused:
         err_console.print("[bold red]The load may not start:[/]")
         for line in str(refused).splitlines():
-            err_console.print(f"  - {line}")
+            err_console.print(f"  - {escape(line)}")
         raise typer.Exit(EXIT_FAILED)
     except DestinationError as error:
-        err_console.print(f"[bold red]error:[/] {error}")
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}")
         err_console.print("The run stopped cleanly; run the same command again to resume "
                           "where it stopped.")
         raise typer.Exit(EXIT_FAILED)
@@ -445,7 +449,7 @@ def rollback(ctx: typer.Context, run_id: str = typer.Argument(..., help="The run
     except DestinationConfigError as error:
         _config_error(workspace, error)
     except (LoadRefused, steps.StepRefused) as refused:
-        err_console.print(f"[bold red]error:[/] {refused}")
+        err_console.print(f"[bold red]error:[/] {escape(str(refused))}")
         raise typer.Exit(EXIT_FAILED)
     for line in rollback_lines(report):
         console.print(line)
@@ -478,10 +482,20 @@ def report(
     do_report(ctx.obj, _destination(to), run, dbt_docs)
 
 
+def _tenant_size(value: str) -> str:
+    from sandbox.tenant import SIZE_FACTORS
+
+    if value not in SIZE_FACTORS:
+        raise typer.BadParameter(f"{value!r} is not a tenant size; use one of "
+                                 f"{', '.join(SIZE_FACTORS)}")
+    return value
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     ctx: typer.Context,
-    tenant: str = typer.Option("small", help="small (~1k records), medium (~50k), large (~2M)."),
+    tenant: str = typer.Option("small", help="small (~1.6k records), medium (~80k), large "
+                               "(~2.75M).", callback=_tenant_size),
     seed: int = typer.Option(42, help="Same seed, same tenant."),
     time_scale: float = typer.Option(
         3600.0, "--time-scale", help="How much faster than real time the quota window passes "
@@ -538,7 +552,7 @@ def sandbox_admin(
 def demo(
     ctx: typer.Context,
     to: str = typer.Option("freshsales", help="freshsales or dynamics."),
-    tenant: str = typer.Option("small", help="small or medium."),
+    tenant: str = typer.Option("small", help="small or medium.", callback=_tenant_size),
     seed: int = typer.Option(42),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave the sandboxes "
                                       "up afterwards, to look at them (Ctrl-C stops them)."),
@@ -573,7 +587,7 @@ def demo(
             console.print("The sandboxes stay up; press Ctrl-C to stop them.")
             _wait_for_ctrl_c_or_sigterm()
     except DemoFailed as failed:
-        err_console.print(f"[bold red]The demo stopped:[/] {failed}")
+        err_console.print(f"[bold red]The demo stopped:[/] {escape(str(failed))}")
         raise typer.Exit(EXIT_FAILED)
     except BizstimError as error:
         _fail(error)

@@ -103,8 +103,25 @@ def transform(workspace: Workspace, destination: str, dbt_vars: dict | None = No
     from bizstim_migrate.transform import run_dbt
 
     with holding(workspace, "transform"):
+        if not extracted(workspace):
+            raise StepRefused(f"Nothing is extracted in {workspace.warehouse} yet: run "
+                              "`bizstim-migrate extract` first.")
         merged = {**confirmed_map_vars(workspace, destination), **(dbt_vars or {})}
         return run_dbt(workspace, "build", destination=destination, dbt_vars=merged)
+
+
+def extracted(workspace: Workspace) -> bool:
+    """An extraction finished into this workspace's warehouse (dbt's sources exist)."""
+    import duckdb
+
+    if not workspace.warehouse.exists():
+        return False
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        try:
+            return con.execute("select count(*) from bizstim_raw._extractions "
+                               "where status = 'succeeded'").fetchone()[0] > 0
+        except duckdb.CatalogException:
+            return False
 
 
 # --- destination ---------------------------------------------------------------------------

@@ -115,3 +115,17 @@ def test_scope_reports_a_key_without_api_access(bizstim_sandbox, workspace):
     assert result.returncode == 3
     scope = (workspace / "reports" / "scope.md").read_text()
     assert "| key1 | ok" in scope and "| key2 | refused" in scope and "Enterprise" in scope
+
+
+def test_a_newcomer_s_mistakes_get_one_clear_sentence_each(workspace):
+    """Commands run in the wrong order or with a wrong value say what to do, in one
+    sentence, with no traceback (and nothing of the message eaten as markup)."""
+    too_early = run_cli(["transform", "--to", "freshsales"], workspace)
+    assert too_early.returncode == 1
+    assert "run `bizstim-migrate extract` first" in " ".join(too_early.stderr.split())
+    huge = run_cli(["sandbox", "up", "--tenant", "huge"], workspace)
+    assert huge.returncode == 2 and "is not a tenant size" in huge.output
+    no_key = run_cli(["extract"], workspace, {"SOURCES__BIZSTIM__API_KEY": ""})
+    assert no_key.returncode == 2 and "[sources.bizstim]" in " ".join(no_key.output.split())
+    for result in (too_early, huge, no_key):
+        assert "Traceback" not in result.output
