@@ -11,6 +11,15 @@ from typing import Any
 import duckdb
 
 
+class Rows(list):
+    """Rows as dicts, and their columns even when there is no row (a CSV of an
+    empty table still has its header)."""
+
+    def __init__(self, rows: list[dict[str, Any]], columns: list[str]) -> None:
+        super().__init__(rows)
+        self.columns = columns
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
           ) -> list[dict[str, Any]]:
     try:
@@ -18,7 +27,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     except duckdb.CatalogException:
         return []
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return Rows([dict(zip(names, row)) for row in cursor.fetchall()], names)
 
 
 @dataclass

@@ -50,8 +50,8 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     """Rows as CSV (RFC 4180, as `csv.reader` reads it): every cell through
     `safe_cell`; numbers bare."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        if rows:
-            columns = list(rows[0])
+        columns = _columns(rows)
+        if columns:  # the header even when there is no row
             handle.write(",".join(_csv_field(c) for c in columns) + "\r\n")
             for row in rows:
                 handle.write(",".join(_csv_field(row.get(c)) for c in columns) + "\r\n")
@@ -63,10 +63,15 @@ def _markdown_cell(value: Any) -> str:
     return text.replace("|", "\\|").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The rows' columns: the first row's, else those the query named (Rows)."""
+    return list(rows[0]) if rows else list(getattr(rows, "columns", []))
+
+
 def markdown_table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
+    columns = _columns(rows)
+    if not columns:
         return "_Nothing to show._\n"
-    columns = list(rows[0])
     lines = ["| " + " | ".join(_markdown_cell(c) for c in columns) + " |",
              "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_markdown_cell(r.get(c)) for c in columns) + " |" for r in rows]
