@@ -1,4 +1,7 @@
-"""Which destination, with which credentials: read from the environment.
+"""Which destination, with which credentials: read from the environment first,
+then from dlt's config and secrets as the Bizstim keys are (`.dlt/secrets.toml`:
+`[destination.freshsales] api_key = "..."`, `[destination.dynamics]
+client_secret = "..."`; `.dlt/config.toml` for the rest, e.g. `base_url`).
 
 The same variables serve a real account and the sandbox (`sandbox up` writes
 them to `<workspace>/sandbox.env`). Secrets are read here and handed to the
@@ -34,17 +37,46 @@ from load.errors import DestinationConfigError  # noqa: F401 - raised here
 DESTINATIONS = ("freshsales", "dynamics")
 
 
-def _need(env: Mapping[str, str], name: str) -> str:
+# secrets among the variables: read from dlt's secrets, never its config
+SECRET_NAMES = ("API_KEY", "CLIENT_SECRET")
+
+
+def _dlt_place(name: str) -> tuple[str, str]:
+    """FRESHSALES_API_KEY -> ("destination.freshsales", "api_key")."""
+    destination, _, rest = name.partition("_")
+    return f"destination.{destination.lower()}", rest.lower()
+
+
+def _value(env: Mapping[str, str], name: str) -> str:
+    """The environment first, then dlt's config and secrets (`.dlt/secrets.toml`,
+    `[destination.freshsales] api_key = ...`), as the Bizstim keys are read."""
     value = (env.get(name) or "").strip()
+    if value:
+        return value
+    import dlt
+
+    section, key = _dlt_place(name)
+    provider = dlt.secrets if name.endswith(SECRET_NAMES) else dlt.config
+    try:
+        found = provider.get(f"{section}.{key}")
+    except Exception:  # noqa: BLE001 - an unreadable toml is "not set" here, said below
+        found = None
+    return str(found).strip() if found is not None else ""
+
+
+def _need(env: Mapping[str, str], name: str) -> str:
+    value = _value(env, name)
     if not value:
+        section, key = _dlt_place(name)
         raise DestinationConfigError(
             f"{name} is not set. Set it in the environment (for the sandbox: "
-            "`set -a; . <workspace>/sandbox.env; set +a`).")
+            f"`set -a; . <workspace>/sandbox.env; set +a`), or as {key} under [{section}] in "
+            f".dlt/{'secrets' if name.endswith(SECRET_NAMES) else 'config'}.toml.")
     return value
 
 
 def _number(env: Mapping[str, str], name: str) -> float | None:
-    text = (env.get(name) or "").strip()
+    text = _value(env, name)
     if not text:
         return None
     try:
@@ -61,7 +93,7 @@ def freshsales_config(env: Mapping[str, str] | None = None):
     from load.freshsales.client import FreshsalesConfig
 
     env = os.environ if env is None else env
-    plan = (env.get("FRESHSALES_PLAN") or "growth").strip().lower()
+    plan = (_value(env, "FRESHSALES_PLAN") or "growth").lower()
     if plan not in settings.PLAN_REQUESTS_PER_HOUR:
         raise DestinationConfigError(
             f"FRESHSALES_PLAN must be one of {', '.join(settings.PLAN_REQUESTS_PER_HOUR)}")
@@ -82,9 +114,9 @@ def dynamics_config(env: Mapping[str, str] | None = None):
         tenant_id=_need(env, "DYNAMICS_TENANT_ID"),
         client_id=_need(env, "DYNAMICS_CLIENT_ID"),
         client_secret=_need(env, "DYNAMICS_CLIENT_SECRET"),
-        authority_host=(env.get("DYNAMICS_AUTHORITY_HOST") or settings.AUTHORITY_HOST).strip(),
-        publisher_prefix=(env.get("DYNAMICS_PUBLISHER_PREFIX")
-                          or settings.DEFAULT_PUBLISHER_PREFIX).strip(),
+        authority_host=_value(env, "DYNAMICS_AUTHORITY_HOST") or settings.AUTHORITY_HOST,
+        publisher_prefix=_value(env, "DYNAMICS_PUBLISHER_PREFIX")
+        or settings.DEFAULT_PUBLISHER_PREFIX,
         window_seconds=window,
     )
 

@@ -129,3 +129,34 @@ def test_a_newcomer_s_mistakes_get_one_clear_sentence_each(workspace):
     assert no_key.returncode == 2 and "[sources.bizstim]" in " ".join(no_key.output.split())
     for result in (too_early, huge, no_key):
         assert "Traceback" not in result.output
+
+
+def test_destination_credentials_can_come_from_dlt_secrets(tmp_path, workspace):
+    """As for Bizstim's keys, `.dlt/secrets.toml` may hold the destination's: the
+    environment first, then `[destination.freshsales]`."""
+    import os
+    import subprocess
+
+    from sandbox.freshsales.server import FreshsalesSandbox
+    from tests.conftest import cli_command
+
+    with FreshsalesSandbox(plan="growth", time_scale=3600.0).start() as sandbox:
+        creds = sandbox.credentials()
+        project = tmp_path / "project"
+        (project / ".dlt").mkdir(parents=True)
+        (project / ".dlt" / "secrets.toml").write_text(
+            f'[destination.freshsales]\nbase_url = "{creds["base_url"]}"\n'
+            f'api_key = "{creds["api_key"]}"\n')
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("FRESHSALES_", "DYNAMICS_", "SOURCES__"))}
+        env["BIZSTIM_MIGRATE_WORKSPACE"] = str(workspace)
+        found = subprocess.run(cli_command() + ["preflight", "--to", "freshsales"], cwd=project,
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert "credentials work" in found.stdout, found.stdout + found.stderr
+        missing = subprocess.run(cli_command() + ["preflight", "--to", "freshsales"],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True,
+                                 timeout=120)
+        assert missing.returncode == 2
+        assert "api_key under [destination.freshsales]" in " ".join(missing.stderr.split()) \
+            or "base_url under [destination.freshsales]" in " ".join(missing.stderr.split())
+        assert creds["api_key"] not in found.stdout + found.stderr + missing.stderr
