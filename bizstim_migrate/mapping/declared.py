@@ -46,17 +46,16 @@ NOT_MIGRATED = "not_migrated"
 
 # The destination object a mart's records are, where its name does not say it
 # (otherwise: the name after `<destination>__`, and for Dataverse its singular).
+# the marts the loader does not write as an object of their own (lines inside a deal,
+# the users an admin provisions, an opportunity's line): the destination object
+# the field map names them by; the others are the loader's (load_objects)
 MART_OBJECTS = {
     "freshsales__deal_lines": "deal_products",
     "freshsales__users_to_provision": "users",
-    "dynamics__systemuser_updates": "systemuser",
-    "dynamics__price_list_items": "productpricelevel",
-    "dynamics__price_lists": "pricelevel",
-    "dynamics__unit_groups": "uomschedule",
     "dynamics__opportunity_products": "opportunityproduct",
 }
 # a Dataverse state pair is written as this column (the contract declares the pair, no field)
-STATE_ATTRIBUTE = "state" + "code"
+STATE_ATTRIBUTE = "statecode"
 
 
 class DeclarationError(ValueError):
@@ -154,13 +153,25 @@ def _is_pattern(source: str) -> bool:
     return any(c in source for c in "*?[")
 
 
+def load_objects(destination: str) -> dict[str, str]:
+    """Mart -> the destination object the loader writes its rows as."""
+    if destination == "dynamics":
+        from load.dynamics.objects import TABLES
+
+        return {table.mart: table.logical for table in TABLES}
+    from load.freshsales.objects import MODELS
+
+    return {mart: obj for obj, mart in MODELS.items()}
+
+
 def object_of(destination: str, model: str) -> str:
     if model in MART_OBJECTS:
         return MART_OBJECTS[model]
-    name = model.split("__", 1)[-1]
-    if destination == "dynamics":
-        name = name[:-3] + "y" if name.endswith("ies") else name.removesuffix("s")
-    return name
+    objects = load_objects(destination)
+    if model not in objects:
+        raise DeclarationError(f"{model}: no destination object is known for this mart "
+                               "(bizstim_migrate/mapping/declared.py MART_OBJECTS)")
+    return objects[model]
 
 
 def logical_name(prefix: str, name: str) -> str:
