@@ -98,6 +98,7 @@ class Runner:
         self.account: str | None = None  # bound by load()
         self.resync = False
         self.overwrite_edits = False
+        self._drift: dict[str, dict[str, list[str]]] = {}  # what a resync found, per object
 
     # --- load -----------------------------------------------------------------------
     def load(self, *, sample: int | None = None, dry_run: bool = False,
@@ -112,7 +113,7 @@ class Runner:
         if problems:
             raise LoadRefused("\n".join(problems))
         notes = self._bind_account(new_account)
-        self.resync, self.overwrite_edits = resync, overwrite_edits
+        self.resync, self.overwrite_edits, self._drift = resync, overwrite_edits, {}
         specs = self._specs(only)
         if dry_run:
             report = self._dry_run(specs)
@@ -154,7 +155,6 @@ class Runner:
         refuses (it would skip records the ledger thinks are there) unless the
         person says it is a new account. Returns notes for the report."""
         self.account = self.writer.account()
-        self._drift: dict[str, dict[str, list[str]]] = {}
         bound = self.ledger.active_account(self.destination)
         if bound is None:
             adopted = self.ledger.adopt_unbound_runs(self.destination, self.account)
