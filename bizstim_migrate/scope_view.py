@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 from rich.table import Table
 
+from bizstim_migrate.report.files import markdown_table
+
 from extract import settings
 from extract.inventory import Inventory
 from load import estimate
@@ -104,9 +106,9 @@ def scope_markdown(inventory: Inventory, keys: int,
         "",
         "## Bizstim plan check",
         "",
-        "| key | result |",
-        "|---|---|",
-        *[f"| {c.label} | {'ok' if c.ok else 'refused'}: {c.message} |" for c in inventory.keys],
+        # Bizstim's own words go through the report's safe cells (no live formula)
+        markdown_table([{"key": c.label, "result": f"{'ok' if c.ok else 'refused'}: {c.message}"}
+                        for c in inventory.keys]).rstrip("\n"),
         "",
         "## Object inventory",
         "",
